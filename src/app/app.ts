@@ -1,0 +1,169 @@
+import type { Request, RequestSettings } from '../http/request.ts'
+import type { Response } from '../http/response.ts'
+import type { TrustProxy } from '../http/proxy.ts'
+import type { PathParams } from '../router/params.ts'
+import type { ErrorHandler, Handler, Middleware, Params } from './types.ts'
+import { compileApp, type CompiledApp } from './compile.ts'
+import { injectRequest, type InjectInit } from './inject.ts'
+
+export interface AppOptions {
+  /** Request body limit in bytes for this app's routes (default 1 MiB; sub-apps inherit it). */
+  bodyLimit?: number
+  /** Which peers may set the client address, protocol and host through proxy headers. */
+  trustProxy?: TrustProxy
+  /** Development mode: error responses carry messages and stacks. Never in production. */
+  dev?: boolean
+  /** Report unexpected handler errors (default: console.error); `false` for silence. */
+  logErrors?: boolean | ((error: unknown, req: Request | undefined) => void)
+}
+
+/** Middleware before the handler, the handler last. */
+export type RouteHandlers<P extends Params> = [...Middleware<P>[], Handler<P>]
+
+/** @internal */
+export interface RouteDefinition {
+  method: string
+  path: string
+  middleware: Middleware[]
+  handler: Handler
+}
+
+/** @internal */
+export interface UseDefinition {
+  /** '' for app-wide middleware, otherwise a path prefix ('/admin'). */
+  prefix: string
+  middleware: Middleware
+}
+
+/**
+ * An application: routes, middleware, sub-apps mounted under prefixes, and error and
+ * not-found hooks. Serve it with `serve(app)`, or run requests through it in tests with
+ * `app.request()`.
+ */
+export class App {
+  readonly config: AppOptions
+  /** @internal */ readonly routes: RouteDefinition[] = []
+  /** @internal */ readonly uses: UseDefinition[] = []
+  /** @internal */ readonly mounts: Array<{ prefix: string; app: App }> = []
+  /** @internal */ errorHook: ErrorHandler | null = null
+  /** @internal */ notFoundHandler: Handler | null = null
+  private readonly parents = new Set<App>()
+  private compiled: CompiledApp | null = null
+
+  constructor(options: AppOptions = {}) {
+    this.config = options
+    if (options.bodyLimit !== undefined && !(options.bodyLimit >= 0)) throw new RangeError('bodyLimit must be a non-negative number')
+  }
+
+  /** App-wide middleware, or middleware for every path under a prefix: `use('/admin', auth)`. */
+  use(...middleware: Middleware[]): this
+  use(prefix: string, ...middleware: Middleware[]): this
+  use(first: string | Middleware, ...rest: Middleware[]): this {
+    let prefix = ''
+    if (typeof first === 'string') prefix = normalizePrefix(first)
+    else rest.unshift(first)
+    for (const mw of rest) {
+      if (typeof mw !== 'function') throw new TypeError('middleware must be a function')
+      this.uses.push({ prefix, middleware: mw })
+    }
+    return this.changed()
+  }
+
+  get<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('GET', path, ...handlers)
+  }
+  post<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('POST', path, ...handlers)
+  }
+  put<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('PUT', path, ...handlers)
+  }
+  patch<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('PATCH', path, ...handlers)
+  }
+  delete<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('DELETE', path, ...handlers)
+  }
+  head<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('HEAD', path, ...handlers)
+  }
+  options<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('OPTIONS', path, ...handlers)
+  }
+  /** A handler for every method on this path. */
+  all<Path extends string>(path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    return this.on('ALL', path, ...handlers)
+  }
+
+  /** A route for one method or several. */
+  on<Path extends string>(method: string | readonly string[], path: Path, ...handlers: RouteHandlers<PathParams<Path>>): this {
+    if (handlers.length === 0) throw new TypeError(`route ${path} needs a handler`)
+    for (const fn of handlers) if (typeof fn !== 'function') throw new TypeError(`route ${path}: handlers must be functions`)
+    const handler = handlers[handlers.length - 1] as Handler
+    const middleware = handlers.slice(0, -1) as Middleware[]
+    for (const m of typeof method === 'string' ? [method] : method) {
+      const upper = m.toUpperCase()
+      if (!/^[A-Z][A-Z0-9_-]*$/.test(upper)) throw new TypeError(`invalid method: ${m}`)
+      this.routes.push({ method: upper, path, middleware, handler })
+    }
+    return this.changed()
+  }
+
+  /** Mounts a sub-app under a prefix; its routes, middleware and hooks apply below it. */
+  route(prefix: string, app: App): this {
+    if (app === this) throw new TypeError('an app cannot be mounted on itself')
+    this.mounts.push({ prefix: normalizePrefix(prefix), app })
+    app.parents.add(this)
+    return this.changed()
+  }
+
+  /** Turns errors thrown by this app's handlers and middleware into responses. */
+  onError(handler: ErrorHandler): this {
+    this.errorHook = handler
+    return this.changed()
+  }
+
+  /** Answers requests that match no route (default: 404 text). */
+  notFound(handler: Handler): this {
+    this.notFoundHandler = handler
+    return this.changed()
+  }
+
+  /** Runs one request through the app. Engines call this; so can tests. */
+  readonly handle = (req: Request): Response | Promise<Response> => {
+    return (this.compiled ?? this.compile()).dispatch(req)
+  }
+
+  /** Runs a request through the whole app without a socket and returns a web Response. */
+  request(input: string | URL | globalThis.Request, init?: InjectInit): Promise<globalThis.Response> {
+    return injectRequest(this, input, init)
+  }
+
+  /** A web-standard fetch handler (`(Request) => Promise<Response>`). */
+  readonly fetch = (request: globalThis.Request): Promise<globalThis.Response> => injectRequest(this, request)
+
+  /** @internal The settings engines give this app's requests (from `trustProxy`). */
+  requestSettings(): RequestSettings {
+    return (this.compiled ?? this.compile()).settings
+  }
+
+  private compile(): CompiledApp {
+    this.compiled = compileApp(this)
+    return this.compiled
+  }
+
+  private changed(): this {
+    this.compiled = null
+    for (const parent of this.parents) parent.changed()
+    return this
+  }
+}
+
+/** '/api/' and '/api/*' become '/api'; '/' and '' mean the root. */
+export function normalizePrefix(prefix: string): string {
+  let p = prefix.trim()
+  if (p.endsWith('*')) p = p.slice(0, -1)
+  while (p.endsWith('/')) p = p.slice(0, -1)
+  if (p !== '' && !p.startsWith('/')) throw new TypeError(`prefix must start with "/": ${prefix}`)
+  return p
+}

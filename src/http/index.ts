@@ -1,0 +1,8 @@
+export { Request, type RequestTransport, type IncomingHeaders } from './request.ts'
+export { Response, text, json, html, redirect, status, type ResponseBody, type ResponseInit } from './response.ts'
+export { ResponseHeaders, type HeadersInit } from './headers.ts'
+export { HttpError, statusText } from './errors.ts'
+export { parseCookies, serializeCookie, type CookieOptions } from './cookies.ts'
+export { toResponse, type HandlerResult } from './result.ts'
+export { DEFAULT_BODY_LIMIT } from './body.ts'
+export type { TrustProxy } from './proxy.ts'

@@ -1,0 +1,189 @@
+import { parseCookies } from './cookies.ts'
+import { collect, limitBody, mediaType, tooLarge, DEFAULT_BODY_LIMIT } from './body.ts'
+import { HttpError } from './errors.ts'
+import { resolveForwarded, type ForwardedFacts, type TrustFunction } from './proxy.ts'
+
+/** Incoming header values as the engines give them: lower-case names. */
+export type IncomingHeaders = Record<string, string | string[] | undefined>
+
+/**
+ * What an engine (node:http today, others later) supplies for one request. Keeping this
+ * narrow is what lets HTTP/1.1 and HTTP/2 look the same to handlers.
+ */
+export interface RequestTransport {
+  readonly remoteAddress: string
+  readonly encrypted: boolean
+  readonly httpVersion: string
+  /** The raw body, chunk by chunk; `null` when there is none. Asked for at most once. */
+  body(): AsyncIterator<Uint8Array> | null
+  /** A signal that aborts when the client goes away before the response is complete. */
+  signal(): AbortSignal
+}
+
+/** Settings shared by every request of one server or app. */
+export interface RequestSettings {
+  trust: TrustFunction | null
+}
+
+const NO_TRUST: RequestSettings = { trust: null }
+const EMPTY_PARAMS = Object.freeze({}) as Record<string, string>
+
+/**
+ * weft's request. Everything that costs something (query, cookies, proxy facts, the abort
+ * signal, body readers) is built on first use, so the plain case pays only for a few fields.
+ */
+export class Request<Params extends Record<string, string> = Record<string, string>> {
+  readonly method: string
+  /** The request target as sent: path and query string. */
+  readonly url: string
+  /** The path without the query string, still percent-encoded. */
+  readonly path: string
+  readonly headers: IncomingHeaders
+  /** Route parameters, percent-decoded. */
+  params: Params
+  /** Body size limit in bytes for the readers below; routes and `bodyLimit()` may change it. */
+  bodyLimit: number
+  readonly transport: RequestTransport
+  /** @internal */ settings: RequestSettings
+
+  // Lazily built state; every field is declared up front so all requests share one shape.
+  private _query: URLSearchParams | undefined = undefined
+  private _cookies: Record<string, string> | undefined = undefined
+  private _forwarded: ForwardedFacts | undefined = undefined
+  private _state: Record<string, unknown> | undefined = undefined
+  private _bodyUsed = false
+  private _bytes: Promise<Buffer> | undefined = undefined
+
+  constructor(method: string, url: string, headers: IncomingHeaders, transport: RequestTransport, settings: RequestSettings = NO_TRUST) {
+    this.method = method
+    this.url = url
+    const q = url.indexOf('?')
+    this.path = q === -1 ? url : url.slice(0, q)
+    this.headers = headers
+    this.params = EMPTY_PARAMS as Params
+    this.bodyLimit = DEFAULT_BODY_LIMIT
+    this.transport = transport
+    this.settings = settings
+  }
+
+  /** The first value of a header (names are case-insensitive); repeated headers are joined. */
+  header(name: string): string | undefined {
+    const v = this.headers[name.toLowerCase()]
+    return Array.isArray(v) ? v.join(', ') : v
+  }
+
+  /** The query string, parsed. */
+  get query(): URLSearchParams {
+    if (this._query === undefined) {
+      const q = this.url.indexOf('?')
+      this._query = new URLSearchParams(q === -1 ? '' : this.url.slice(q + 1))
+    }
+    return this._query
+  }
+
+  /** Cookies sent by the client. */
+  get cookies(): Record<string, string> {
+    if (this._cookies === undefined) this._cookies = parseCookies(this.header('cookie'))
+    return this._cookies
+  }
+
+  /** Per-request storage for middleware to hand values to handlers. */
+  get state(): Record<string, unknown> {
+    if (this._state === undefined) this._state = Object.create(null) as Record<string, unknown>
+    return this._state
+  }
+
+  /** Aborts when the client disconnects before the response is complete. */
+  get signal(): AbortSignal {
+    return this.transport.signal()
+  }
+
+  /** The client address: the peer's, or the forwarded one when the peer is a trusted proxy. */
+  get ip(): string {
+    return this.forwarded().ip
+  }
+
+  /** `http` or `https` (from a trusted proxy's headers when there is one). */
+  get protocol(): string {
+    return this.forwarded().protocol ?? (this.transport.encrypted ? 'https' : 'http')
+  }
+
+  /** The host the client asked for (Host, `:authority`, or a trusted proxy's header). */
+  get host(): string {
+    return this.forwarded().host ?? this.header('host') ?? this.header(':authority') ?? ''
+  }
+
+  private forwarded(): ForwardedFacts {
+    if (this._forwarded === undefined) {
+      const peer = this.transport.remoteAddress
+      const trust = this.settings.trust
+      this._forwarded = trust === null ? { ip: peer, protocol: undefined, host: undefined } : resolveForwarded(trust, peer, this.headers)
+    }
+    return this._forwarded
+  }
+
+  /** Whether a body reader has started. */
+  get bodyUsed(): boolean {
+    return this._bodyUsed
+  }
+
+  /**
+   * The body as chunks, bounded by `bodyLimit` (413 when crossed, decided up front when
+   * Content-Length already says too much). Can be taken once.
+   */
+  chunks(): AsyncIterable<Uint8Array> {
+    if (this._bodyUsed) throw new TypeError('the request body has already been read')
+    this._bodyUsed = true
+    const limit = this.bodyLimit
+    const declared = this.header('content-length')
+    if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
+    const source = this.transport.body()
+    if (source === null) return EMPTY_BODY
+    return limitBody(source, limit)
+  }
+
+  /** The body as a web ReadableStream (bounded like `chunks()`). */
+  get body(): ReadableStream<Uint8Array> {
+    return ReadableStream.from(this.chunks())
+  }
+
+  /** The whole body as bytes. Later calls (and text/json/form) reuse the same bytes. */
+  bytes(): Promise<Buffer> {
+    if (this._bytes === undefined) {
+      try {
+        this._bytes = collect(this.chunks())
+      } catch (err) {
+        this._bytes = Promise.reject(err)
+      }
+    }
+    return this._bytes
+  }
+
+  /** The body decoded as UTF-8. */
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8')
+  }
+
+  /** The body parsed as JSON; invalid JSON answers 400. */
+  async json<T = unknown>(): Promise<T> {
+    const body = await this.text()
+    try {
+      return JSON.parse(body) as T
+    } catch (err) {
+      throw new HttpError(400, `Invalid JSON body: ${(err as Error).message}`)
+    }
+  }
+
+  /** An `application/x-www-form-urlencoded` body; other types answer 415. */
+  async form(): Promise<URLSearchParams> {
+    const type = mediaType(this.header('content-type'))
+    if (type !== 'application/x-www-form-urlencoded') {
+      throw new HttpError(415, 'Expected an application/x-www-form-urlencoded body')
+    }
+    return new URLSearchParams(await this.text())
+  }
+}
+
+const EMPTY_BODY: AsyncIterable<Uint8Array> = {
+  [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+}

@@ -1,0 +1,92 @@
+import type { Readable } from 'node:stream'
+import { serializeCookie, type CookieOptions } from './cookies.ts'
+import { ResponseHeaders, type HeadersInit } from './headers.ts'
+
+/** What a response body can be. Streams and async iterables are sent with backpressure. */
+export type ResponseBody =
+  | string
+  | Uint8Array
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | null
+
+export interface ResponseInit {
+  status?: number
+  headers?: HeadersInit
+}
+
+const TEXT = 'text/plain; charset=utf-8'
+const OCTETS = 'application/octet-stream'
+const JSON_TYPE = 'application/json; charset=utf-8'
+const HTML = 'text/html; charset=utf-8'
+
+/**
+ * weft's response: a status, headers and a body. Handlers may return one, or a plain value
+ * that weft turns into one (see `toResponse`).
+ */
+export class Response {
+  status: number
+  readonly headers: ResponseHeaders
+  body: ResponseBody
+
+  constructor(body: ResponseBody = null, init?: ResponseInit) {
+    this.status = init?.status ?? 200
+    this.headers = new ResponseHeaders(init?.headers)
+    this.body = body
+    // Default content types as the web Response does; written straight to the map because the
+    // values are known to be valid.
+    if (body !== null && this.headers.map['content-type'] === undefined) {
+      if (typeof body === 'string') this.headers.map['content-type'] = TEXT
+      else if (body instanceof Uint8Array) this.headers.map['content-type'] = OCTETS
+    }
+  }
+
+  /** Adds a Set-Cookie header; returns the response for chaining. */
+  cookie(name: string, value: string, options?: CookieOptions): this {
+    this.headers.append('set-cookie', serializeCookie(name, value, options))
+    return this
+  }
+
+  /** Tells the client to forget a cookie (same `path` and `domain` as when it was set). */
+  clearCookie(name: string, options?: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite' | 'partitioned'>): this {
+    this.headers.append('set-cookie', serializeCookie(name, '', { ...options, maxAge: 0, expires: new Date(0) }))
+    return this
+  }
+}
+
+function withType(body: ResponseBody, type: string, init?: ResponseInit): Response {
+  const res = new Response(body, init)
+  if (init?.headers === undefined || !res.headers.has('content-type')) res.headers.map['content-type'] = type
+  return res
+}
+
+/** A text/plain response. */
+export function text(body: string, init?: ResponseInit): Response {
+  return withType(body, TEXT, init)
+}
+
+/** An HTML response. */
+export function html(body: string, init?: ResponseInit): Response {
+  return withType(body, HTML, init)
+}
+
+/** A JSON response. `undefined` serializes as `null`. */
+export function json(data: unknown, init?: ResponseInit): Response {
+  const body = JSON.stringify(data)
+  return withType(body === undefined ? 'null' : body, JSON_TYPE, init)
+}
+
+/** A redirect (302 unless another 3xx status is given). */
+export function redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
+  const res = new Response(null, { status })
+  res.headers.set('location', location)
+  return res
+}
+
+/** A response with just a status, and optionally a text body. */
+export function status(code: number, body?: string): Response {
+  return new Response(body ?? null, { status: code })
+}
+
+export { TEXT as TEXT_TYPE, JSON_TYPE, OCTETS as OCTET_TYPE }
