@@ -1,6 +1,7 @@
 import type { Request } from '../http/request.ts'
 import type { Response } from '../http/response.ts'
 import { toResponse } from '../http/result.ts'
+import { HttpError } from '../http/errors.ts'
 import type { Dispatch, ErrorHandler, Handler, Middleware } from '../app/types.ts'
 
 /**
@@ -36,7 +37,7 @@ function settle(fn: Handler, req: Request, onError: (error: unknown, req: Reques
   } catch (error) {
     return onError(error, req)
   }
-  if (isThenable(out)) return (out as Promise<unknown>).then(toResponse, (error: unknown) => onError(error, req))
+  if (isThenable(out)) return asPromise(out).then(toResponse, (error: unknown) => onError(error, req))
   return toResponse(out)
 }
 
@@ -47,8 +48,14 @@ function settle2(fn: Middleware, req: Request, next: () => Promise<Response>, on
   } catch (error) {
     return onError(error, req)
   }
-  if (isThenable(out)) return (out as Promise<unknown>).then(toResponse, (error: unknown) => onError(error, req))
+  if (isThenable(out)) return asPromise(out).then(toResponse, (error: unknown) => onError(error, req))
   return toResponse(out)
+}
+
+// Native promises are used as they are; other thenables are adopted so callers always get a
+// real Promise (the engines test `instanceof Promise`).
+function asPromise(value: PromiseLike<unknown>): Promise<unknown> {
+  return value instanceof Promise ? value : Promise.resolve(value)
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -65,7 +72,15 @@ export function errorResponder(hook: ErrorHandler | null, fallback: (error: unkn
     } catch (hookError) {
       return fallback(hookError)
     }
-    if (isThenable(out)) return Promise.resolve(out).then(toResponse, fallback)
-    return toResponse(out)
+    if (isThenable(out)) return asPromise(out).then((value) => withErrorHeaders(toResponse(value), error), fallback)
+    return withErrorHeaders(toResponse(out), error)
   }
+}
+
+/** Headers an HttpError asked for (WWW-Authenticate, Connection: close) survive a custom hook. */
+function withErrorHeaders(res: Response, error: unknown): Response {
+  if (error instanceof HttpError && error.headers !== undefined) {
+    for (const name in error.headers) if (!res.headers.has(name)) res.headers.set(name, error.headers[name]!)
+  }
+  return res
 }
