@@ -29,5 +29,6 @@ app.get('/teapot', () => {
 
 const port = Number(process.env.PORT ?? 8080)
 const server = await serve(app, { port })
-console.log(`listening on ${server.url}`)
+// Ready to stop gracefully before telling anyone where to connect.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close())
+console.log(`listening on ${server.url}`)

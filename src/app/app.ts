@@ -2,6 +2,7 @@ import type { Request, RequestSettings } from '../http/request.ts'
 import type { Response } from '../http/response.ts'
 import type { TrustProxy } from '../http/proxy.ts'
 import type { PathParams } from '../router/params.ts'
+import { parsePattern } from '../router/pattern.ts'
 import type { ErrorHandler, Handler, Middleware, Params } from './types.ts'
 import { compileApp, type CompiledApp } from './compile.ts'
 import { injectRequest, type InjectInit } from './inject.ts'
@@ -48,6 +49,7 @@ export class App {
   /** @internal */ errorHook: ErrorHandler | null = null
   /** @internal */ notFoundHandler: Handler | null = null
   private readonly parents = new Set<App>()
+  private readonly routeKeys = new Set<string>()
   private compiled: CompiledApp | null = null
 
   constructor(options: AppOptions = {}) {
@@ -101,9 +103,20 @@ export class App {
     for (const fn of handlers) if (typeof fn !== 'function') throw new TypeError(`route ${path}: handlers must be functions`)
     const handler = handlers[handlers.length - 1] as Handler
     const middleware = handlers.slice(0, -1) as Middleware[]
-    for (const m of typeof method === 'string' ? [method] : method) {
+    // Check every method before adding any, so a bad list leaves the app unchanged.
+    const methods = (typeof method === 'string' ? [method] : [...method]).map((m) => {
       const upper = m.toUpperCase()
       if (!/^[A-Z][A-Z0-9_-]*$/.test(upper)) throw new TypeError(`invalid method: ${m}`)
+      return upper
+    })
+    // Bad patterns and repeats in this app are reported here, where the mistake is; conflicts
+    // across mounted apps can only show when the app is compiled (first request or serve()).
+    parsePattern(path)
+    for (const upper of methods) {
+      if (this.routeKeys.has(`${upper} ${path}`)) throw new Error(`route already defined: ${upper} ${path}`)
+    }
+    for (const upper of methods) {
+      this.routeKeys.add(`${upper} ${path}`)
       this.routes.push({ method: upper, path, middleware, handler })
     }
     return this.changed()
@@ -112,9 +125,16 @@ export class App {
   /** Mounts a sub-app under a prefix; its routes, middleware and hooks apply below it. */
   route(prefix: string, app: App): this {
     if (app === this) throw new TypeError('an app cannot be mounted on itself')
+    if (app.reaches(this)) throw new TypeError('mounting this app would make a cycle (it already contains the app it is mounted on)')
     this.mounts.push({ prefix: normalizePrefix(prefix), app })
     app.parents.add(this)
     return this.changed()
+  }
+
+  /** Whether `other` is mounted somewhere below this app. */
+  private reaches(other: App): boolean {
+    for (const mount of this.mounts) if (mount.app === other || mount.app.reaches(other)) return true
+    return false
   }
 
   /** Turns errors thrown by this app's handlers and middleware into responses. */

@@ -1,4 +1,5 @@
 import { DEFAULT_BODY_LIMIT } from '../http/body.ts'
+import { HttpError } from '../http/errors.ts'
 import { compileTrust } from '../http/proxy.ts'
 import type { Request, RequestSettings } from '../http/request.ts'
 import { Response, text } from '../http/response.ts'
@@ -51,8 +52,7 @@ export function compileApp(root: App): CompiledApp {
     scopes.push({ prefix, uses, notFound: missing, onError, bodyLimit: limit })
     for (const route of app.routes) {
       const path = joinPath(prefix, route.path)
-      const chain = middlewareFor(uses, path).concat(route.middleware)
-      router.add(route.method, path, { run: compose(chain, route.handler, onError), bodyLimit: limit })
+      router.add(route.method, path, { run: routeDispatch(uses, path, route.middleware, route.handler, onError), bodyLimit: limit })
     }
     for (const mount of app.mounts) walk(mount.app, prefix + mount.prefix, uses, limit, hook, missing)
   }
@@ -85,10 +85,49 @@ export function compileApp(root: App): CompiledApp {
       if (match.kind === 'method') {
         const allow = match.allow
         if (req.method === 'OPTIONS') return miss(req, () => new Response(null, { status: 204, headers: { allow } }))
-        return miss(req, () => text('Method Not Allowed', { status: 405, headers: { allow } }))
+        // Thrown rather than returned, so the scope's onError hook can render it (as JSON, say)
+        // like any other error; the default hook answers text with the Allow header.
+        return miss(req, () => {
+          throw new HttpError(405, 'Method Not Allowed', { headers: { allow } })
+        })
       }
       return miss(req, notFound)
     },
+  }
+}
+
+/**
+ * The composed chain for one route. Prefix middleware is decided against the route's pattern
+ * when the pattern settles it: `/admin` covers `/admin/:id` for every request, and never covers
+ * `/users/:id`. A pattern whose parameter or wildcard spans the prefix (`/:page` or `/*` under
+ * `use('/admin', auth)`) matches paths on both sides of it, so there the prefix is tested against
+ * each request's path, or `/admin` would reach `/:page` without `auth`. Such routes compose one
+ * chain per combination of prefixes seen, cached, so the usual route still costs one call.
+ */
+function routeDispatch(uses: UseDefinition[], path: string, own: Middleware[], handler: Handler, onError: Scope['onError']): Dispatch {
+  const dynamic = /\/[:*]/.exec(path)
+  // Text every matching path starts with: up to the slash before the first parameter.
+  const fixed = dynamic === null ? path : path.slice(0, dynamic.index + 1)
+  const layers: Array<{ use: UseDefinition; perRequest: boolean }> = []
+  for (const use of uses) {
+    if (covers(use.prefix, path)) layers.push({ use, perRequest: false })
+    else if (dynamic !== null && use.prefix.startsWith(fixed)) layers.push({ use, perRequest: true })
+  }
+  const checked = layers.filter((l) => l.perRequest)
+  if (checked.length === 0) return compose(layers.map((l) => l.use.middleware).concat(own), handler, onError)
+
+  const chains = new Map<string, Dispatch>()
+  return (req) => {
+    let key = ''
+    for (const l of checked) key += covers(l.use.prefix, req.path) ? '1' : '0'
+    let run = chains.get(key)
+    if (run === undefined) {
+      const chain: Middleware[] = []
+      for (const l of layers) if (!l.perRequest || covers(l.use.prefix, req.path)) chain.push(l.use.middleware)
+      run = compose(chain.concat(own), handler, onError)
+      chains.set(key, run)
+    }
+    return run(req)
   }
 }
 

@@ -85,6 +85,13 @@ export function toWebResponse(res: Response, head: boolean): globalThis.Response
   for (const [name, value] of res.headers) headers.append(name, value)
   const noBody = head || res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200)
   const body = res.body
+  // Same Content-Length as the engine writes for a body of known size (HEAD included), so tests
+  // through app.request() see what a client on the wire would.
+  if (res.status !== 204 && res.status !== 304 && !headers.has('content-length')) {
+    if (body === null) headers.set('content-length', '0')
+    else if (typeof body === 'string') headers.set('content-length', String(Buffer.byteLength(body)))
+    else if (body instanceof Uint8Array) headers.set('content-length', String(body.byteLength))
+  }
   if (noBody || body === null) {
     destroyBody(body)
     return new globalThis.Response(null, { status: res.status, headers })
