@@ -1,6 +1,6 @@
 import type { Request, RequestSettings } from '../http/request.ts'
 import type { Response } from '../http/response.ts'
-import type { TrustProxy } from '../http/proxy.ts'
+import { compileTrust, type TrustProxy } from '../http/proxy.ts'
 import type { PathParams } from '../router/params.ts'
 import { parsePattern } from '../router/pattern.ts'
 import type { ErrorHandler, Handler, Middleware, Params } from './types.ts'
@@ -55,6 +55,8 @@ export class App {
   constructor(options: AppOptions = {}) {
     this.config = options
     if (options.bodyLimit !== undefined && !(options.bodyLimit >= 0)) throw new RangeError('bodyLimit must be a non-negative number')
+    // Checked now so a bad range fails where it was written, not on the first request.
+    compileTrust(options.trustProxy)
   }
 
   /** App-wide middleware, or middleware for every path under a prefix: `use('/admin', auth)`. */

@@ -26,6 +26,12 @@ interface Scope {
   notFound: Handler
   onError: (error: unknown, req: Request) => Response | Promise<Response>
   bodyLimit: number
+  /**
+   * The composed not-found chain, when every middleware of the scope covers all of it (no
+   * prefix middleware inside it): then the chain is the same for every missing path and is
+   * built once, which keeps path scanners cheap.
+   */
+  notFoundRun: Dispatch | null
 }
 
 const notFound: Handler = () => text('Not Found', { status: 404 })
@@ -49,7 +55,9 @@ export function compileApp(root: App): CompiledApp {
     missing = app.notFoundHandler ?? missing
     const uses = inherited.concat(app.uses.map((u) => ({ prefix: prefix + u.prefix, middleware: u.middleware })))
     const onError = errorResponder(hook, fallback)
-    scopes.push({ prefix, uses, notFound: missing, onError, bodyLimit: limit })
+    const uniform = uses.every((u) => covers(u.prefix, prefix))
+    const notFoundRun = uniform ? compose(middlewareFor(uses, prefix), missing, onError) : null
+    scopes.push({ prefix, uses, notFound: missing, onError, bodyLimit: limit, notFoundRun })
     for (const route of app.routes) {
       const path = joinPath(prefix, route.path)
       router.add(route.method, path, { run: routeDispatch(uses, path, route.middleware, route.handler, onError), bodyLimit: limit })
@@ -63,6 +71,7 @@ export function compileApp(root: App): CompiledApp {
   const miss = (req: Request, final: Handler): Response | Promise<Response> => {
     const scope = scopes.find((s) => covers(s.prefix, req.path)) ?? scopes[scopes.length - 1]!
     req.bodyLimit = scope.bodyLimit
+    if (final === notFound && scope.notFoundRun !== null) return scope.notFoundRun(req)
     return compose(middlewareFor(scope.uses, req.path), final === notFound ? scope.notFound : final, scope.onError)(req)
   }
 

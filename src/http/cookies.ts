@@ -61,7 +61,7 @@ function safeDecode(value: string): string {
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (!TOKEN.test(name)) throw new TypeError(`invalid cookie name: ${JSON.stringify(name)}`)
-  const encoded = COOKIE_VALUE.test(value) ? value : encodeURIComponent(value)
+  const encoded = COOKIE_VALUE.test(value) ? value : encodeValue(value)
   let out = `${name}=${encoded}`
   if (options.maxAge !== undefined) {
     if (!Number.isFinite(options.maxAge)) throw new TypeError('cookie maxAge must be a finite number')
@@ -83,6 +83,15 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     out += `; SameSite=${sameSite}`
   }
   return out
+}
+
+function encodeValue(value: string): string {
+  try {
+    return encodeURIComponent(value)
+  } catch {
+    // A lone surrogate has no UTF-8 form: the same TypeError as any other unusable value.
+    throw new TypeError(`invalid cookie value: ${JSON.stringify(value)}`)
+  }
 }
 
 function checkAttribute(name: string, value: string): string {

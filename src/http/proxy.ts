@@ -130,11 +130,12 @@ export function resolveForwarded(
     }
   }
   // The element nearest the server was added by the trusted peer; keep walking while each
-  // claimed address is itself trusted.
+  // claimed address is itself trusted. Every element walked was written by a trusted proxy, and
+  // the farthest one describes the client's own request: its proto and host win.
   for (let i = chain.length - 1, hop = 1; i >= 0; i--, hop++) {
     const el = chain[i]!
-    if (el.proto !== undefined && facts.protocol === undefined) facts.protocol = el.proto.toLowerCase()
-    if (el.host !== undefined && facts.host === undefined) facts.host = el.host
+    if (el.proto !== undefined) facts.protocol = el.proto.toLowerCase()
+    if (el.host !== undefined) facts.host = el.host
     if (el.for === undefined) break
     facts.ip = stripPort(el.for)
     if (!trust(facts.ip, hop)) break

@@ -56,8 +56,11 @@ export class Response {
 }
 
 function withType(body: ResponseBody, type: string, init?: ResponseInit): Response {
-  const res = new Response(body, init)
-  if (init?.headers === undefined || !res.headers.has('content-type')) res.headers.map['content-type'] = type
+  // Built without a body so the constructor's default type does not hide whether the caller
+  // gave one: a Content-Type in `init.headers` wins, otherwise the helper's type applies.
+  const res = new Response(null, init)
+  res.body = body
+  if (res.headers.map['content-type'] === undefined) res.headers.map['content-type'] = type
   return res
 }
 

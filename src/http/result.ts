@@ -11,7 +11,7 @@ export type HandlerResult =
   | Response
   | globalThis.Response
   | ResponseBody
-  | Record<string, unknown>
+  | object
   | readonly unknown[]
   | number
   | boolean

@@ -30,6 +30,8 @@ export interface ServeOptions {
   sendTimeout?: number
   /** For a bare handler: error messages and stacks in responses (development only). */
   dev?: boolean
+  /** For a bare handler: report unexpected errors (default: console.error); `false` for silence. */
+  logErrors?: boolean | ((error: unknown, req: Request | undefined) => void)
   /** Stop the server when this signal aborts. */
   signal?: AbortSignal
 }
@@ -66,6 +68,10 @@ export const SERVE_DEFAULTS = {
   closeTimeout: 10_000,
 } as const
 
+function errorLog(option: ServeOptions['logErrors']): false | ((error: unknown, req: Request | undefined) => void) {
+  return option === false ? false : typeof option === 'function' ? option : consoleErrorLog
+}
+
 /** Serves an App, or a bare handler, over HTTP/1.1. Resolves once the server is listening. */
 export async function serve(target: App | Handler, options: ServeOptions = {}): Promise<Server> {
   let dispatch: (req: Request) => Response | Promise<Response>
@@ -74,9 +80,9 @@ export async function serve(target: App | Handler, options: ServeOptions = {}): 
   if (target instanceof App) {
     dispatch = target.handle
     settings = target.requestSettings()
-    fallback = defaultErrorResponse({ dev: target.config.dev === true, log: consoleErrorLog })
+    fallback = defaultErrorResponse({ dev: target.config.dev === true, log: errorLog(target.config.logErrors) })
   } else if (typeof target === 'function') {
-    fallback = defaultErrorResponse({ dev: options.dev === true, log: consoleErrorLog })
+    fallback = defaultErrorResponse({ dev: options.dev === true, log: errorLog(options.logErrors) })
     dispatch = compose([], target, errorResponder(null, fallback))
     settings = { trust: null }
   } else {

@@ -18,6 +18,8 @@ export function writeResponse(out: ServerResponse, res: Response, head: boolean,
   const raw: string[] = []
   const map = res.headers.map
   for (const name in map) {
+    // When the engine must close, its `connection: close` replaces whatever the handler said.
+    if (closeAfter && name === 'connection') continue
     const v = map[name]!
     if (typeof v === 'string') raw.push(name, v)
     else for (let i = 0; i < v.length; i++) raw.push(name, v[i]!)
@@ -74,6 +76,9 @@ async function pump(out: ServerResponse, body: StreamBody, sendTimeout: number, 
       if (typeof chunk === 'string' ? chunk.length === 0 : chunk.byteLength === 0) continue
       if (!out.write(chunk)) {
         if (!(await drained(out, sendTimeout))) {
+          // The 'close' that destroy() emits comes after the finally below has removed
+          // onClose, so release the producer and abort req.signal here.
+          onClose()
           out.destroy()
           return
         }
