@@ -5,7 +5,7 @@ import { RadixTree } from './tree.ts'
 /** The handlers registered for one path pattern, by method. */
 export class RouteSlot<T> {
   readonly pattern: string
-  readonly methods: Record<string, { value: T; names: string[] }> = Object.create(null)
+  readonly methods: Record<string, { value: T; names: string[]; build: ParamsBuilder }> = Object.create(null)
   /** The Allow header for this path, kept current as methods are added. */
   allow = ''
 
@@ -41,7 +41,8 @@ export class Router<T> {
         ? getOrCreate(this.staticPaths, parts.length === 0 ? '/' : (parts[0] as { text: string }).text, create)
         : this.tree.upsert(parts, create)
     if (slot.methods[method] !== undefined) throw new Error(`route already defined: ${method} ${pattern}`)
-    slot.methods[method] = { value, names: paramNames(parts) }
+    const names = paramNames(parts)
+    slot.methods[method] = { value, names, build: paramsBuilder(names) }
     slot.allow = allowHeader(slot)
   }
 
@@ -67,7 +68,7 @@ export class Router<T> {
         return { kind: 'method', allow: slot.allow, slot }
       }
     }
-    return { kind: 'found', value: entry.value, params: values === null ? NO_PARAMS : decodeParams(entry.names, values), head, slot }
+    return { kind: 'found', value: entry.value, params: values === null ? NO_PARAMS : entry.build(decodeValues(entry.names, values)), head, slot }
   }
 }
 
@@ -85,19 +86,30 @@ function allowHeader<T>(slot: RouteSlot<T>): string {
   return [...methods].sort().join(', ')
 }
 
-function decodeParams(names: string[], values: string[]): Record<string, string> {
-  const params: Record<string, string> = {}
-  for (let i = 0; i < names.length; i++) {
-    const raw = values[i] ?? ''
-    let value = raw
-    if (raw.indexOf('%') !== -1) {
-      try {
-        value = decodeURIComponent(raw)
-      } catch {
-        throw new HttpError(400, `Malformed percent-encoding in path parameter "${names[i]}"`)
-      }
+type ParamsBuilder = (values: string[]) => Record<string, string>
+
+/**
+ * A function that builds one route's params object as a literal with fixed keys, so every
+ * request of that route gets the same hidden class (a loop of `params[name] = value` would
+ * build each object key by key). Names were validated as identifiers (or `*`) by the pattern
+ * parser, and are embedded as JSON strings.
+ */
+function paramsBuilder(names: string[]): ParamsBuilder {
+  if (names.length === 0) return () => NO_PARAMS
+  const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ')
+  return new Function('v', `return { ${fields} }`) as ParamsBuilder
+}
+
+/** Percent-decodes the values in place; a malformed escape is a 400. */
+function decodeValues(names: string[], values: string[]): string[] {
+  for (let i = 0; i < values.length; i++) {
+    const raw = values[i]!
+    if (raw.indexOf('%') === -1) continue
+    try {
+      values[i] = decodeURIComponent(raw)
+    } catch {
+      throw new HttpError(400, `Malformed percent-encoding in path parameter "${names[i]}"`)
     }
-    params[names[i]!] = value
   }
-  return params
+  return values
 }
