@@ -5,3 +5,4 @@ export { serve, type ServeOptions, type Server, type CloseOptions } from './http
 export * from './http/index.ts'
 export type { PathParams } from './router/params.ts'
 export { Router, type RouteMatch } from './router/router.ts'
+export { serveStatic, file, type ServeStaticOptions, type StaticHandler, type StaticOptions, type FileOptions } from './static/index.ts'

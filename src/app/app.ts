@@ -6,6 +6,9 @@ import { parsePattern } from '../router/pattern.ts'
 import type { ErrorHandler, Handler, Middleware, Params } from './types.ts'
 import { compileApp, type CompiledApp } from './compile.ts'
 import { injectRequest, type InjectInit } from './inject.ts'
+import type { StaticOptions } from '../static/options.ts'
+import { StaticServer } from '../static/server.ts'
+import { covers } from '../static/serve-static.ts'
 
 export interface AppOptions {
   /** Request body limit in bytes for this app's routes (default 1 MiB; sub-apps inherit it). */
@@ -47,7 +50,8 @@ export class App {
   /** @internal */ readonly uses: UseDefinition[] = []
   /** @internal */ readonly mounts: Array<{ prefix: string; app: App }> = []
   /** @internal */ errorHook: ErrorHandler | null = null
-  /** @internal */ notFoundHandler: Handler | null = null
+  /** @internal */ readonly statics: Array<{ prefix: string; server: StaticServer }> = []
+  private userNotFound: Handler | null = null
   private readonly parents = new Set<App>()
   private readonly routeKeys = new Set<string>()
   private compiled: CompiledApp | null = null
@@ -147,8 +151,57 @@ export class App {
 
   /** Answers requests that match no route (default: 404 text). */
   notFound(handler: Handler): this {
-    this.notFoundHandler = handler
+    this.userNotFound = handler
     return this.changed()
+  }
+
+  /**
+   * Serves the files under `dir` at `prefix` for GET and HEAD: `app.static('/assets',
+   * './public')` answers `/assets/app.css` with `./public/app.css`. Routes come first: the
+   * files fill in where no route matches, so `app.static('/', dir)` next to an API costs the API
+   * nothing. A missing file, or another method, goes on to this app's `notFound` hook (or the
+   * default 404). See docs/static.md for the options.
+   */
+  static(prefix: string, dir: string, options: StaticOptions = {}): this {
+    this.statics.push({ prefix: normalizePrefix(prefix), server: new StaticServer(dir, options) })
+    // Longest prefix first, so '/assets/img' wins over '/assets'.
+    this.statics.sort((a, b) => b.prefix.length - a.prefix.length)
+    return this.changed()
+  }
+
+  /**
+   * @internal The handler for requests no route matches, as compileApp reads it: the static
+   * directories (when there are any), then the app's own hook. Built when the app is compiled,
+   * with the full paths this app is mounted at (a sub-app's `static('/img', …)` mounted at
+   * '/blog' serves '/blog/img/…'), so the per-request work is a prefix test and a call.
+   */
+  get notFoundHandler(): Handler | null {
+    const user = this.userNotFound
+    if (this.statics.length === 0) return user
+    const mounts: Array<{ full: string; server: StaticServer }> = []
+    for (const base of this.mountPaths()) for (const s of this.statics) mounts.push({ full: base + s.prefix, server: s.server })
+    mounts.sort((a, b) => b.full.length - a.full.length)
+    return (req) => {
+      for (const m of mounts) {
+        if (!covers(m.full, req.path)) continue
+        const out = m.server.handle(req, req.path.slice(m.full.length))
+        if (out === null) break
+        if (out instanceof Promise) return out.then((res) => res ?? (user === null ? undefined : user(req)))
+        return out
+      }
+      // undefined is the default 404, as for any handler.
+      return user === null ? undefined : user(req)
+    }
+  }
+
+  /** Every full path prefix this app is reachable at ('' as a root, plus each mount). */
+  private mountPaths(): string[] {
+    const out: string[] = []
+    for (const parent of this.parents) {
+      for (const base of parent.mountPaths()) for (const m of parent.mounts) if (m.app === this) out.push(base + m.prefix)
+    }
+    out.push('')
+    return out
   }
 
   /** Runs one request through the app. Engines call this; so can tests. */

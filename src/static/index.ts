@@ -1,0 +1,5 @@
+export { serveStatic, type ServeStaticOptions, type StaticHandler } from './serve-static.ts'
+export { file } from './file.ts'
+export { StaticServer, type StaticResult } from './server.ts'
+export { parseMaxAge } from './options.ts'
+export type { StaticOptions, FileOptions, CacheOptions, Dotfiles, Encoding } from './options.ts'
