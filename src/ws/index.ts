@@ -1,0 +1,33 @@
+// The WebSocket protocol core shared by the server and the client (not a public entry yet).
+export { CloseCode, MAX_CLOSE_REASON, isValidCloseCode } from './close-codes.ts'
+export { WebSocketError } from './errors.ts'
+export { Opcode, MAX_CONTROL_PAYLOAD } from './opcodes.ts'
+export { applyMask } from './mask.ts'
+export { Utf8Validator, isValidUtf8 } from './utf8.ts'
+export { FrameParser, DEFAULT_MAX_PAYLOAD, type FrameHandler, type FrameParserOptions, type Inflater } from './frame-parser.ts'
+export { encodeFrame, encodeFrameParts, encodeMessage, encodeFragments, encodeControl, encodeClose, headerSize, COPY_LIMIT } from './frame-writer.ts'
+export { type ExtensionOffer, isToken, headerValue, parseExtensions, formatExtensions, parseSubprotocols } from './extension-header.ts'
+export {
+  type DeflateConfig,
+  type DeflateParams,
+  EXTENSION_NAME,
+  parseDeflateParams,
+  validateDeflateConfig,
+  acceptDeflateOffer,
+  deflateOffer,
+  acceptDeflateResponse,
+} from './deflate-negotiation.ts'
+export { PerMessageDeflate, DEFAULT_THRESHOLD, deflateMessage, type DeflateOptions, type ZlibCallback } from './permessage-deflate.ts'
+export { ZlibLimiter, zlibLimiter, DEFAULT_ZLIB_CONCURRENCY } from './zlib-limiter.ts'
+export {
+  WS_GUID,
+  type HeaderRecord,
+  type UpgradeRequestCheck,
+  type UpgradeResponseCheck,
+  acceptKey,
+  generateKey,
+  hasToken,
+  checkUpgradeRequest,
+  upgradeResponseHead,
+  checkUpgradeResponse,
+} from './handshake.ts'
