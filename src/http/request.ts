@@ -2,6 +2,8 @@ import { parseCookies } from './cookies.ts'
 import { collect, limitBody, mediaType, tooLarge, DEFAULT_BODY_LIMIT } from './body.ts'
 import { HttpError } from './errors.ts'
 import { resolveForwarded, type ForwardedFacts, type TrustFunction } from './proxy.ts'
+import { bodyCoding, decodeBody } from './decode.ts'
+import { readFormData, readParts, type MultipartLimits, type Part } from './multipart.ts'
 
 /** Incoming header values as the engines give them: lower-case names. */
 export type IncomingHeaders = Record<string, string | string[] | undefined>
@@ -113,6 +115,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     return this.forwarded().host ?? this.header('host') ?? this.header(':authority') ?? ''
   }
 
+  /** The Last-Event-ID a reconnecting EventSource sends: where an SSE stream should resume. */
+  get lastEventId(): string | undefined {
+    return this.header('last-event-id')
+  }
+
   private forwarded(): ForwardedFacts {
     if (this._forwarded === undefined) {
       const peer = this.transport.remoteAddress
@@ -129,7 +136,9 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
   /**
    * The body as chunks, bounded by `bodyLimit` (413 when crossed, decided up front when
-   * Content-Length already says too much). Can be taken once.
+   * Content-Length already says too much). A body sent with `Content-Encoding: gzip`, `br`,
+   * `deflate` (or `zstd` where Node has it) arrives decoded, the limit then applying to the
+   * decoded size as well; other codings answer 415, corrupt data 400. Can be taken once.
    */
   chunks(): AsyncIterable<Uint8Array> {
     if (this._bodyUsed) throw new TypeError('the request body has already been read')
@@ -137,9 +146,14 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     const limit = this.bodyLimit
     const declared = this.header('content-length')
     if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
+    const encoding = this.headers['content-encoding']
+    // The common case, no Content-Encoding, costs this one lookup; a coding weft cannot decode
+    // answers 415 before a byte is read.
+    const coding = encoding === undefined ? null : bodyCoding(encoding)
     const source = this.transport.body()
     if (source === null) return EMPTY_BODY
-    return limitBody(source, limit)
+    if (coding === null) return limitBody(source, limit)
+    return decodeBody(source, coding, limit)
   }
 
   /** The body as a web ReadableStream (bounded like `chunks()`). */
@@ -181,6 +195,24 @@ export class Request<Params extends Record<string, string> = Record<string, stri
       throw new HttpError(415, 'Expected an application/x-www-form-urlencoded body')
     }
     return new URLSearchParams(await this.text())
+  }
+
+  /**
+   * A `multipart/form-data` body (or an `application/x-www-form-urlencoded` one) as a web
+   * FormData; files become `File` objects held in memory, so the body limit bounds them.
+   * Other types answer 415, malformed multipart 400, a crossed limit 413.
+   */
+  formData(limits?: MultipartLimits): Promise<FormData> {
+    return readFormData(this, limits)
+  }
+
+  /**
+   * The parts of a `multipart/form-data` body, one at a time as they arrive: each part's body
+   * streams (`part.saveTo(path)` writes a file without holding it in memory). Read or skip a
+   * part before asking for the next; a part left unread is skipped.
+   */
+  parts(limits?: MultipartLimits): AsyncIterable<Part> {
+    return readParts(this, limits)
   }
 }
 

@@ -7,3 +7,6 @@ export { bearerAuth, type BearerAuthOptions, type BearerAuthVerify } from './bea
 export { safeEqual } from './auth-common.ts'
 export { bodyLimit, parseByteSize, type BodyLimitOptions, type ByteSize } from './body-limit.ts'
 export { requestId, MAX_REQUEST_ID_LENGTH, type RequestIdOptions } from './request-id.ts'
+export { compress, type CompressOptions } from './compress.ts'
+export { negotiateEncoding, type EncodingChoice } from './accept-encoding.ts'
+export { compressible } from './compressible.ts'
