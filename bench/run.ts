@@ -6,15 +6,19 @@
  * Each server runs alone in its own process on CPU 0, the load generator on CPU 1; rounds are
  * interleaved so that drift on the host spreads over every server alike.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
-import { cpuDelta, formatUsage, holdDmaLatencyZero, processCpuSeconds, readCpu, selfAndReapedCpuSeconds, startIdleSpinners, cpuidleDriver, type CoreUsage } from './lib/cpu.ts'
-import { load, pickGenerator, type Generator, type LoadResult } from './lib/load.ts'
+import { formatUsage, holdDmaLatencyZero, startIdleSpinners, cpuidleDriver, type CoreUsage } from './lib/cpu.ts'
+import { load, pickGenerator, type Generator } from './lib/load.ts'
+import { measure as measureOn, processClock, waitForQuiet as waitForQuietOn, type Measured, type MeasureSettings } from './lib/measure.ts'
 import { HAS_TASKSET, installExitHandlers, killAll, launch, onCleanup, sleep, stop, waitForLine } from './lib/procs.ts'
 import { fmtBytes, fmtInt, fmtMs, fmtPct, fmtRatio, max, median, min, table, verdict } from './lib/report.ts'
 import { checkRoute, ROUTES, SERVERS, startServer, type Running, type ServerSpec } from './lib/servers.ts'
+import { askStats } from './lib/stats.ts'
+import { STATIC_SERVERS } from './lib/static-servers.ts'
+import { runStatic, saveStatic } from './static.ts'
 import type { MemoryStats } from './servers/common.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -43,7 +47,9 @@ const config = {
   memConnections: Math.round(envNumber('BENCH_MEM_CONNS', 10_000)),
   generator: pickGenerator(process.env.BENCH_LOADGEN),
   only: envList('BENCH_ONLY'),
-  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory'],
+  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory', 'static', 'stream-memory'],
+  streamSeconds: envNumber('BENCH_STREAM_SECONDS', 20),
+  streamRate: envNumber('BENCH_STREAM_RATE', 1_000_000),
   save: process.env.BENCH_SAVE !== '0',
   spin: process.env.BENCH_SPIN === '1',
   retries: Math.round(envNumber('BENCH_RETRIES', 2, true)),
@@ -55,11 +61,22 @@ const SERVER_CPU = '0'
 const LOAD_CPU = '1'
 const ALIASES: Record<string, string> = { 'node:http': 'node', http: 'node', 'raw-net': 'net', 'node:net': 'net', raw: 'net' }
 
-function selected(): ServerSpec[] {
-  if (config.only === null) return SERVERS
+const PHASES = ['throughput', 'latency', 'memory', 'static', 'stream-memory']
+const HTTP_PHASES = ['throughput', 'latency', 'memory']
+
+/** BENCH_ONLY's ids, with aliases resolved (null: every server). */
+function onlyIds(): string[] | null {
+  if (config.only === null) return null
   const ids = config.only.map((s) => ALIASES[s.toLowerCase()] ?? s.toLowerCase())
-  for (const id of ids) if (!SERVERS.some((s) => s.id === id)) throw new Error(`BENCH_ONLY: unknown server "${id}" (known: ${SERVERS.map((s) => s.id).join(', ')})`)
-  return SERVERS.filter((s) => ids.includes(s.id))
+  // Ids of either phase family: nginx only runs in the static phase, hono only in the HTTP one.
+  const known = new Set([...SERVERS.map((s) => s.id), ...STATIC_SERVERS.map((s) => s.id)])
+  for (const id of ids) if (!known.has(id)) throw new Error(`BENCH_ONLY: unknown server "${id}" (known: ${[...known].join(', ')})`)
+  return ids
+}
+
+function selected(): ServerSpec[] {
+  const ids = onlyIds()
+  return ids === null ? SERVERS : SERVERS.filter((s) => ids.includes(s.id))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,75 +120,20 @@ function toSample(round: number, m: Measured): Sample {
   return { round, rps: r.rps, serverCpu: m.serverCpu, foreign: m.foreign, cpu: m.cpu, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
 }
 
-interface Measured {
-  result: LoadResult
-  cpu: Record<string, CoreUsage>
-  serverCpu: number
-  foreign: number
-}
-
-/**
- * Runs the load generator once, with /proc/stat, the server's CPU time and our own (which takes
- * in the load generator's once it is reaped) read before and after. What the cores did beyond
- * that is other processes on the machine: `foreign`.
- */
-async function measureOnce(gen: Generator, server: Running, url: string, connections: number, seconds: number): Promise<Measured> {
-  const before = readCpu()
-  const s0 = processCpuSeconds(server.pid)
-  const o0 = selfAndReapedCpuSeconds()
-  const t0 = performance.now()
-  const result = await load(gen, { url, connections, seconds, cpu: LOAD_CPU })
-  const t1 = performance.now()
-  const s1 = processCpuSeconds(server.pid)
-  const o1 = selfAndReapedCpuSeconds()
-  const after = readCpu()
-  const secs = (t1 - t0) / 1000
-  const cpu = cpuDelta(before, after)
-  const serverCpu = (100 * (s1 - s0)) / secs
-  const ours = serverCpu + (100 * (o1 - o0)) / secs
-  const busy = Object.values(cpu).reduce((a, u) => a + u.busy, 0)
-  return { result, cpu, serverCpu, foreign: Math.max(0, busy - ours) }
-}
-
-/**
- * Waits (up to BENCH_QUIET_WAIT seconds) until other processes use less than BENCH_MAX_FOREIGN %
- * of a core over half a second, so a measurement does not start in the middle of someone
- * else's burst. The server is idle here, so nearly all the busy time is foreign.
- */
-async function waitForQuiet(server: Running): Promise<void> {
-  const deadline = performance.now() + config.quietWait * 1000
-  for (;;) {
-    const before = readCpu()
-    const s0 = processCpuSeconds(server.pid)
-    const o0 = selfAndReapedCpuSeconds()
-    await sleep(500)
-    const cpu = cpuDelta(before, readCpu())
-    const ours = (100 * (processCpuSeconds(server.pid) - s0 + selfAndReapedCpuSeconds() - o0)) / 0.5
-    const foreign = Object.values(cpu).reduce((a, u) => a + u.busy, 0) - ours
-    if (!(foreign > config.maxForeign) || performance.now() > deadline) return
-  }
-}
-
-/**
- * Measures, and measures again (up to BENCH_RETRIES times) while other processes took more than
- * BENCH_MAX_FOREIGN % of a core; keeps the least disturbed attempt.
- */
-async function measure(gen: Generator, server: Running, url: string, connections: number, seconds: number, label: string): Promise<Measured> {
-  let best: Measured | null = null
-  for (let attempt = 0; attempt <= config.retries; attempt++) {
-    if (attempt > 0) {
-      await waitForQuiet(server)
-      await load(gen, { url, connections, seconds: 1, cpu: LOAD_CPU })
-    }
-    const m = await measureOnce(gen, server, url, connections, seconds)
-    if (best === null || m.foreign < best.foreign) best = m
-    if (m.foreign <= config.maxForeign) break
-    if (attempt < config.retries) log(`  ${label}: other processes used ${m.foreign.toFixed(0)}% of a core (${fmtInt(m.result.rps)} req/s); measuring again`)
-  }
-  return best!
-}
-
 const log = (line: string): void => void process.stdout.write(`${line}\n`)
+
+/** How every phase measures (bench/lib/measure.ts). */
+const measuring: MeasureSettings = {
+  generator: config.generator,
+  loadCpu: LOAD_CPU,
+  retries: config.retries,
+  maxForeign: config.maxForeign,
+  quietWait: config.quietWait,
+  log,
+}
+const waitForQuiet = (server: Running): Promise<void> => waitForQuietOn(measuring, processClock(server.pid))
+const measure = (_gen: Generator, server: Running, url: string, connections: number, seconds: number, label: string): Promise<Measured> =>
+  measureOn(measuring, processClock(server.pid), url, connections, seconds, label)
 
 // ---------------------------------------------------------------------------------------------
 // Phase 1: throughput, interleaved rounds
@@ -248,34 +210,6 @@ async function phaseLatency(servers: ServerSpec[]): Promise<void> {
 
 const NOFILE = 65_536
 const clientFile = fileURLToPath(new URL('./clients/idle-conns.ts', import.meta.url))
-
-function askStats(child: ChildProcess, timeoutMs = 10_000): Promise<MemoryStats & { vmRss: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off('message', onMessage)
-      reject(new Error('no stats answer over IPC'))
-    }, timeoutMs)
-    const onMessage = (msg: unknown): void => {
-      const m = msg as { type?: string; stats?: MemoryStats }
-      if (m.type !== 'stats' || m.stats === undefined) return
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      resolve({ ...m.stats, vmRss: vmRss(child.pid!) })
-    }
-    child.on('message', onMessage)
-    child.send({ type: 'stats' })
-  })
-}
-
-/** Resident set size from /proc/<pid>/status, in bytes (NaN where /proc is missing). */
-function vmRss(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m === null ? NaN : Number(m[1]) * 1024
-  } catch {
-    return NaN
-  }
-}
 
 function nextJsonLine(child: ChildProcess, type: string, timeoutMs: number): Promise<Record<string, number>> {
   return waitForLine(child, new RegExp(`"type":"${type}"`), timeoutMs).then((line) => JSON.parse(line) as Record<string, number>)
@@ -561,11 +495,12 @@ function save(summary: { text: string; data: Record<string, unknown> }, env: Rec
 async function main(): Promise<void> {
   installExitHandlers()
   const started = new Date()
+  for (const p of config.phases) if (!PHASES.includes(p)) throw new Error(`BENCH_PHASES: unknown phase "${p}" (known: ${PHASES.join(', ')})`)
   const servers = selected()
   const release = holdDmaLatencyZero()
   if (release !== null) onCleanup(release)
   const env = environment()
-  log(`weft HTTP benchmark · Node ${env.node} · ${env.cpu} × ${env.cores} · ${config.generator}` + (HAS_TASKSET ? ` · servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ' · taskset missing: unpinned'))
+  log(`weft benchmark · Node ${env.node} · ${env.cpu} × ${env.cores} · ${config.generator}` + (HAS_TASKSET ? ` · servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ' · taskset missing: unpinned'))
   log(`/dev/cpu_dma_latency: ${release !== null ? 'held at 0 for the run' : 'not held'} · servers: ${servers.map((s) => s.label).join(', ')} · phases: ${config.phases.join(', ')}`)
   if (cpus().length < 2) log('warning: fewer than 2 CPUs; server and load generator share a core')
   if (release !== null && env.cpuidle === 'none') {
@@ -581,9 +516,24 @@ async function main(): Promise<void> {
   if (config.phases.includes('latency')) await phaseLatency(servers)
   if (config.phases.includes('memory')) await phaseMemory(servers)
 
-  const summary = buildSummary(servers)
-  log(`\n## Summary\n\n${summary.text}`)
-  if (config.save) save(summary, env, release !== null, started)
+  if (config.phases.some((p) => HTTP_PHASES.includes(p))) {
+    const summary = buildSummary(servers)
+    log(`\n## Summary\n\n${summary.text}`)
+    if (config.save) save(summary, env, release !== null, started)
+  }
+
+  if (config.phases.includes('static') || config.phases.includes('stream-memory')) {
+    const staticConfig = { ...config, only: onlyIds(), serverCpu: SERVER_CPU }
+    const result = await runStatic(staticConfig, measuring)
+    failures.push(...result.failures)
+    log(`\n## Summary (static files)\n\n${result.text}`)
+    if (config.save) {
+      const header = `Node ${env.node} · ${env.cpu} · ${env.cores} cores · load generator ${env.generator}` + (HAS_TASKSET ? ` · servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ' · unpinned') + `\n${config.rounds} rounds × ${config.duration}s (after ${config.warmup}s warm-up), ${config.connections} keep-alive connections; medians of the rounds.`
+      const name = saveStatic(result, header, { ...env, dmaLatencyHeld: release !== null }, staticConfig, result.failures, started)
+      log(`wrote bench/results/${name} and bench/results/latest-static.md`)
+    }
+  }
+
 }
 
 main().then(

@@ -1,18 +1,14 @@
-// The demo server: every feature of weft that has landed, on one port.
-import { App, serve, json, html, HttpError } from 'weft'
+// The demo server: every feature of weft that has landed, on one port. A small static site
+// (examples/public/) at `/`, a few routes, and the streaming example mounted at /streaming.
+import { fileURLToPath } from 'node:url'
+import { App, serve, json, HttpError } from 'weft'
+import { compress } from 'weft/middleware'
+import { createStreamingApp } from './streaming_server.ts'
 
 const app = new App()
+// Text answers (pages, JSON, the CSV download) are compressed for clients that accept it.
+app.use(compress())
 
-app.get('/', () =>
-  html(`<!doctype html><title>weft demo</title><h1>weft demo</h1>
-<ul>
-  <li><a href="/hello">/hello</a>: plain text</li>
-  <li><a href="/users/42">/users/42</a>: a route parameter, as JSON</li>
-  <li><a href="/stream">/stream</a>: a streamed body with backpressure</li>
-  <li><a href="/cookies">/cookies</a>: cookies in and out</li>
-  <li>POST /echo with a JSON body: answers it back</li>
-</ul>`),
-)
 app.get('/hello', () => 'Hello World!')
 app.get('/users/:id', (req) => ({ id: req.params.id }))
 app.post('/echo', async (req) => json(await req.json(), { status: 201 }))
@@ -26,9 +22,13 @@ app.get('/cookies', (req) => json({ received: req.cookies }).cookie('visited', '
 app.get('/teapot', () => {
   throw new HttpError(418, "I'm a teapot")
 })
+app.route('/streaming', createStreamingApp({ base: '/streaming' }))
+// Routes come first; the site fills in the rest (index.html at `/`).
+app.static('/', fileURLToPath(new URL('./public/', import.meta.url)))
 
 const port = Number(process.env.PORT ?? 8080)
 const server = await serve(app, { port })
-// Ready to stop gracefully before telling anyone where to connect.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close())
+// Ready to stop gracefully before telling anyone where to connect. Event streams never end on
+// their own, so the close gives them two seconds before cutting them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close({ timeout: 2_000 }))
 console.log(`listening on ${server.url}`)

@@ -13,6 +13,13 @@ export function benchPort(): number {
   return port
 }
 
+/** The folder the static-file servers serve (the runner always sets BENCH_STATIC_DIR for them). */
+export function staticDir(): string {
+  const dir = process.env.BENCH_STATIC_DIR
+  if (dir === undefined || dir === '') throw new Error('BENCH_STATIC_DIR must name the folder to serve')
+  return dir
+}
+
 /** Idle keep-alive timeout in ms: the framework's default unless the runner sets one (memory phase). */
 export function keepAliveMs(): number | undefined {
   const v = process.env.BENCH_KEEPALIVE_MS

@@ -122,15 +122,20 @@ export function encodeAsync(coding: ContentCoding, input: Uint8Array, levels: Co
 export function createDecoder(coding: ContentCoding): Transform {
   switch (coding) {
     case 'br':
-      return zlib.createBrotliDecompress()
+      return zlib.createBrotliDecompress(DECODER_BUFFERS)
     case 'zstd':
-      return optional.createZstdDecompress!()
+      return optional.createZstdDecompress!(DECODER_BUFFERS)
     case 'gzip':
-      return zlib.createGunzip()
+      return zlib.createGunzip(DECODER_BUFFERS)
     case 'deflate':
-      return zlib.createInflate()
+      return zlib.createInflate(DECODER_BUFFERS)
   }
 }
+
+// Explicit stream buffers: Node 22 raised the default highWaterMark from 16 KiB to 64 KiB, and
+// how far a decoder reads ahead of its reader (a bomb's compressed bytes) should not depend on
+// the Node version.
+const DECODER_BUFFERS = { writableHighWaterMark: 16 * 1024, readableHighWaterMark: 16 * 1024 } as zlib.ZlibOptions
 
 /**
  * The coding named by a request's Content-Encoding, `null` for none (absent or `identity`), or
