@@ -175,8 +175,10 @@ export class App {
    * with the full paths this app is mounted at (a sub-app's `static('/img', …)` mounted at
    * '/blog' serves '/blog/img/…'), so the per-request work is a prefix test and a call.
    */
-  get notFoundHandler(): Handler | null {
-    const user = this.userNotFound
+  notFoundHandler(inherited: Handler): Handler {
+    // What answers when neither this app's files nor its hook do: its own hook, or else what
+    // the app it is mounted in would answer (its hook, its static folders).
+    const user = this.userNotFound ?? inherited
     if (this.statics.length === 0) return user
     const mounts: Array<{ full: string; server: StaticServer }> = []
     for (const base of this.mountPaths()) for (const s of this.statics) mounts.push({ full: base + s.prefix, server: s.server })
@@ -186,11 +188,10 @@ export class App {
         if (!covers(m.full, req.path)) continue
         const out = m.server.handle(req, req.path.slice(m.full.length))
         if (out === null) break
-        if (out instanceof Promise) return out.then((res) => res ?? (user === null ? undefined : user(req)))
+        if (out instanceof Promise) return out.then((res) => res ?? user(req))
         return out
       }
-      // undefined is the default 404, as for any handler.
-      return user === null ? undefined : user(req)
+      return user(req)
     }
   }
 

@@ -32,6 +32,8 @@ interface Scope {
    * built once, which keeps path scanners cheap.
    */
   notFoundRun: Dispatch | null
+  /** Mount depth: a sub-app mounted at '/' shares its parent's prefix and must still win. */
+  depth: number
 }
 
 const notFound: Handler = () => text('Not Found', { status: 404 })
@@ -49,24 +51,24 @@ export function compileApp(root: App): CompiledApp {
     log: log === false ? false : typeof log === 'function' ? log : consoleErrorLog,
   })
 
-  const walk = (app: App, prefix: string, inherited: UseDefinition[], limit: number, hook: ErrorHandler | null, missing: Handler): void => {
+  const walk = (app: App, prefix: string, inherited: UseDefinition[], limit: number, hook: ErrorHandler | null, missing: Handler, depth: number): void => {
     limit = app.config.bodyLimit ?? limit
     hook = app.errorHook ?? hook
-    missing = app.notFoundHandler ?? missing
+    missing = app.notFoundHandler(missing)
     const uses = inherited.concat(app.uses.map((u) => ({ prefix: prefix + u.prefix, middleware: u.middleware })))
     const onError = errorResponder(hook, fallback)
     const uniform = uses.every((u) => covers(u.prefix, prefix))
     const notFoundRun = uniform ? compose(middlewareFor(uses, prefix), missing, onError) : null
-    scopes.push({ prefix, uses, notFound: missing, onError, bodyLimit: limit, notFoundRun })
+    scopes.push({ prefix, uses, notFound: missing, onError, bodyLimit: limit, notFoundRun, depth })
     for (const route of app.routes) {
       const path = joinPath(prefix, route.path)
       router.add(route.method, path, { run: routeDispatch(uses, path, route.middleware, route.handler, onError), bodyLimit: limit })
     }
-    for (const mount of app.mounts) walk(mount.app, prefix + mount.prefix, uses, limit, hook, missing)
+    for (const mount of app.mounts) walk(mount.app, prefix + mount.prefix, uses, limit, hook, missing, depth + 1)
   }
-  walk(root, '', [], DEFAULT_BODY_LIMIT, null, notFound)
+  walk(root, '', [], DEFAULT_BODY_LIMIT, null, notFound, 0)
   // Deepest mount first, so a miss under /api/v1 gets /api/v1's middleware and hooks.
-  scopes.sort((a, b) => b.prefix.length - a.prefix.length)
+  scopes.sort((a, b) => b.prefix.length - a.prefix.length || b.depth - a.depth)
 
   const miss = (req: Request, final: Handler): Response | Promise<Response> => {
     const scope = scopes.find((s) => covers(s.prefix, req.path)) ?? scopes[scopes.length - 1]!

@@ -235,3 +235,26 @@ test('the default bodyLimit is 1 MiB', async () => {
   assert.equal(await (await app.request('/', { method: 'POST', body: new Uint8Array(1024 * 1024) })).text(), String(1024 * 1024))
   assert.equal((await app.request('/', { method: 'POST', body: new Uint8Array(1024 * 1024 + 1) })).status, 413)
 })
+
+test('a sub-app mounted at / keeps its static folders and not-found hook, and falls back to the parent', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'weft-mount-'))
+  const parentDir = mkdtempSync(join(tmpdir(), 'weft-mount-parent-'))
+  try {
+    writeFileSync(join(dir, 'x.txt'), 'from sub')
+    writeFileSync(join(parentDir, 'y.txt'), 'from parent')
+    const sub = new App().static('/media', dir)
+    const app = new App().static('/files', parentDir)
+    app.route('/', sub)
+    assert.equal(await (await app.request('/media/x.txt')).text(), 'from sub')
+    assert.equal(await (await app.request('/files/y.txt')).text(), 'from parent')
+    assert.equal((await app.request('/nothing')).status, 404)
+    sub.notFound(() => 'sub says no')
+    assert.equal(await (await app.request('/nothing')).text(), 'sub says no')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(parentDir, { recursive: true, force: true })
+  }
+})
