@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { App, serve, json, HttpError } from 'weft'
 import { compress } from 'weft/middleware'
 import { createStreamingApp } from './streaming_server.ts'
+import { registerChat } from './chat_server.ts'
 
 const app = new App()
 // Text answers (pages, JSON, the CSV download) are compressed for clients that accept it.
@@ -23,6 +24,8 @@ app.get('/teapot', () => {
   throw new HttpError(418, "I'm a teapot")
 })
 app.route('/streaming', createStreamingApp({ base: '/streaming' }))
+// The WebSocket chat (examples/chat_server.ts): its page at /chat-room, the socket at /chat.
+registerChat(app, { page: '/chat-room', endpoint: '/chat' })
 // Routes come first; the site fills in the rest (index.html at `/`).
 app.static('/', fileURLToPath(new URL('./public/', import.meta.url)))
 

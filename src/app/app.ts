@@ -9,6 +9,9 @@ import { injectRequest, type InjectInit } from './inject.ts'
 import type { StaticOptions } from '../static/options.ts'
 import { StaticServer } from '../static/server.ts'
 import { covers } from '../static/serve-static.ts'
+import { PubSub } from '../ws/pubsub.ts'
+import { WebSocketRoute } from '../ws/route.ts'
+import type { SendOptions, WebSocketData, WebSocketHandlers, WebSocketRouteOptions } from '../ws/types.ts'
 
 export interface AppOptions {
   /** Request body limit in bytes for this app's routes (default 1 MiB; sub-apps inherit it). */
@@ -55,6 +58,7 @@ export class App {
   private readonly parents = new Set<App>()
   private readonly routeKeys = new Set<string>()
   private compiled: CompiledApp | null = null
+  private topics: PubSub | null = null
 
   constructor(options: AppOptions = {}) {
     this.config = options
@@ -126,6 +130,32 @@ export class App {
       this.routes.push({ method: upper, path, middleware, handler })
     }
     return this.changed()
+  }
+
+  /**
+   * A WebSocket endpoint: upgrade requests to `path` go through routing and middleware (which
+   * may refuse them, say with a 401), then `handlers.upgrade` (user data or a refusal), then the
+   * handshake. A plain GET there is answered 426. See docs/websocket.md.
+   */
+  ws<Path extends string, Data = undefined>(path: Path, handlers: WebSocketHandlers<Data, PathParams<Path>>, options?: WebSocketRouteOptions<PathParams<Path>>): this {
+    const route = new WebSocketRoute(handlers as unknown as WebSocketHandlers<unknown>, options as WebSocketRouteOptions | undefined)
+    return this.on('GET', path, route.handle)
+  }
+
+  /**
+   * Sends a message to every WebSocket subscribed to `topic` (on the servers serving this app,
+   * or the apps it is mounted in); returns how many connections accepted it.
+   */
+  publish(topic: string, data: WebSocketData, options?: SendOptions): number {
+    if (this.parents.size === 0) return this.pubsub.publish(topic, data, options)
+    let n = 0
+    for (const parent of this.parents) n += parent.publish(topic, data, options)
+    return n
+  }
+
+  /** @internal The topics of the connections this app serves (when it is the app given to serve()). */
+  get pubsub(): PubSub {
+    return (this.topics ??= new PubSub())
   }
 
   /** Mounts a sub-app under a prefix; its routes, middleware and hooks apply below it. */

@@ -8,6 +8,7 @@ import { compileTrust, type TrustProxy } from './proxy.ts'
 import type { Request, RequestSettings } from './request.ts'
 import type { Response } from './response.ts'
 import { createH1Server, type H1Limits } from './engines/node-h1.ts'
+import { WebSocketHub } from '../ws/hub.ts'
 
 export interface ServeOptions {
   /** Port to listen on (default 8080; 0 picks a free one). */
@@ -101,7 +102,9 @@ export async function serve(target: App | Handler, options: ServeOptions = {}): 
   if (limits.requestTimeout > 0 && limits.headersTimeout > limits.requestTimeout) limits.headersTimeout = limits.requestTimeout
 
   let closing = false
-  const node = createH1Server({ dispatch, fallback, settings, closing: () => closing }, limits)
+  // WebSocket connections, for an App (its `app.ws()` routes); a bare handler has none.
+  const websockets = target instanceof App ? new WebSocketHub(target.pubsub) : null
+  const node = createH1Server({ dispatch, fallback, settings, closing: () => closing, websockets }, limits)
 
   const host = options.host ?? SERVE_DEFAULTS.host
   await new Promise<void>((resolve, reject) => {
@@ -127,10 +130,15 @@ export async function serve(target: App | Handler, options: ServeOptions = {}): 
       closed = new Promise<void>((resolve) => {
         node.close(() => resolve())
         node.closeIdleConnections()
+        // Open WebSockets get a close 1001 and their close timeout; node.close() waits for them.
+        websockets?.closeAll()
         // Responses that began before shutdown were promised keep-alive; once they finish their
         // connections go idle and are closed on the next sweep.
         const sweep = setInterval(() => node.closeIdleConnections(), 25)
-        const deadline = setTimeout(() => node.closeAllConnections(), timeout)
+        const deadline = setTimeout(() => {
+          node.closeAllConnections()
+          websockets?.terminateAll()
+        }, timeout)
         node.once('close', () => {
           clearInterval(sweep)
           clearTimeout(deadline)

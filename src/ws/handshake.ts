@@ -77,15 +77,18 @@ export function checkUpgradeRequest(method: string, headers: HeaderRecord): Upgr
  * The 101 response head, ready to write to the socket. `extra` headers must not contain CR or
  * LF (checked: they would split the response).
  */
-export function upgradeResponseHead(key: string, protocol?: string, extensions?: string, extra?: Record<string, string>): string {
+export function upgradeResponseHead(key: string, protocol?: string, extensions?: string, extra?: Record<string, string | readonly string[]>): string {
   let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n`
   if (protocol !== undefined) head += `Sec-WebSocket-Protocol: ${protocol}\r\n`
   if (extensions !== undefined && extensions !== '') head += `Sec-WebSocket-Extensions: ${extensions}\r\n`
   if (extra !== undefined) {
     for (const name of Object.keys(extra)) {
       const value = extra[name]!
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`invalid header ${name}`)
-      head += `${name}: ${value}\r\n`
+      // A list (Set-Cookie) is written as one line per value: such headers cannot be joined.
+      for (const v of typeof value === 'string' ? [value] : value) {
+        if (/[\r\n]/.test(name) || /[\r\n]/.test(v)) throw new TypeError(`invalid header ${name}`)
+        head += `${name}: ${v}\r\n`
+      }
     }
   }
   return head + '\r\n'

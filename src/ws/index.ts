@@ -1,4 +1,9 @@
-// The WebSocket protocol core shared by the server and the client (not a public entry yet).
+// `weft/ws`: WebSocket connections and their types (servers are declared with `app.ws()` from
+// 'weft'), and the protocol core shared by the server and the client.
+export { WebSocket, CONNECTING, OPEN, CLOSING, CLOSED } from './connection.ts'
+export type { SendStatus, SendOptions, WebSocketData, WebSocketMessage, WebSocketHandlers, WebSocketRouteOptions, HeartbeatOptions } from './types.ts'
+export { WS_DEFAULTS } from './route.ts'
+export { PubSub } from './pubsub.ts'
 export { CloseCode, MAX_CLOSE_REASON, isValidCloseCode } from './close-codes.ts'
 export { WebSocketError } from './errors.ts'
 export { Opcode, MAX_CONTROL_PAYLOAD } from './opcodes.ts'

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 // one: it must exit 0 on its own, or, if it is a server that prints `listening on`, answer
 // SIGTERM by closing and exiting 0.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const GUIDES = ['docs/routing.md', 'docs/server.md', 'docs/static.md', 'docs/streaming.md']
+const GUIDES = ['docs/routing.md', 'docs/server.md', 'docs/static.md', 'docs/streaming.md', 'docs/websocket.md']
 
 function snippets(file: string): Array<{ line: number; code: string }> {
   const out: Array<{ line: number; code: string }> = []

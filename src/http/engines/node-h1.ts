@@ -4,6 +4,8 @@ import { Request, type RequestSettings, type RequestTransport } from '../request
 import type { Response } from '../response.ts'
 import { statusText } from '../errors.ts'
 import { discard, writeResponse } from './write.ts'
+import { upgradeListener } from './node-upgrade.ts'
+import type { WebSocketHub } from '../../ws/hub.ts'
 
 /** Limits for the node:http engine (all times in milliseconds). */
 export interface H1Limits {
@@ -22,6 +24,8 @@ export interface EngineHooks {
   settings: RequestSettings
   /** True once graceful shutdown has begun: responses then close their connections. */
   closing(): boolean
+  /** WebSocket connections of this server; with it, upgrade requests are routed (node-upgrade.ts). */
+  websockets?: WebSocketHub | null
 }
 
 const ABORTED = AbortSignal.abort()
@@ -113,6 +117,8 @@ export function createH1Server(hooks: EngineHooks, limits: H1Limits): NodeServer
   server.on('checkContinue', (incoming: IncomingMessage, outgoing: ServerResponse) => onRequest(incoming, outgoing, true))
   server.maxRequestsPerSocket = limits.maxRequestsPerConnection
   server.on('clientError', onClientError)
+  // Only requests with `Connection: upgrade` take this path; plain ones never see it.
+  if (hooks.websockets != null) server.on('upgrade', upgradeListener(hooks, hooks.websockets))
   return server
 
   function onRequest(incoming: IncomingMessage, outgoing: ServerResponse, expectContinue: boolean): void {
