@@ -1,9 +1,10 @@
 import { createServer, type AddressInfo, type Server, type Socket, type ServerOpts } from 'node:net'
-import { createServer as createTlsServer } from 'node:tls'
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import { Connection, type ConnectionOptions } from './connection.ts'
 import { NetError, toNetError } from './errors.ts'
 import { BoundedQueue } from './queue.ts'
-import { nodeTlsServerOptions, type TlsServerOptions } from './tls.ts'
+import { serverTlsConfig, type TlsServerOptions } from './tls.ts'
+import type { TlsServerConfig } from '../tls/server.ts'
 import { supportsReusePort } from './capabilities.ts'
 
 export interface ListenOptions extends ConnectionOptions {
@@ -26,8 +27,11 @@ export interface ListenOptions extends ConnectionOptions {
   reusePort?: boolean
   /** With host '::': accept IPv6 only. */
   ipv6Only?: boolean
-  /** TLS: connections are handed over once their handshake has completed. */
-  tls?: TlsServerOptions
+  /**
+   * TLS: connections are handed over once their handshake has completed. Options as for
+   * weft/tls, or a TlsServerConfig shared with other servers (reload it with setCertificates).
+   */
+  tls?: TlsServerOptions | TlsServerConfig
   /** Closes the listener when it aborts. */
   signal?: AbortSignal
   /**
@@ -63,6 +67,8 @@ export class Listener implements AsyncIterable<Connection> {
   readonly path: string | undefined
   /** tcp://host:port, tls://host:port or unix:PATH */
   readonly url: string
+  /** The TLS configuration (`listener.tls.setCertificates(...)` reloads), or null. */
+  readonly tls: TlsServerConfig | null
 
   #queue: BoundedQueue<Socket>
   #waiters: Array<(conn: Connection | null) => void> = []
@@ -71,9 +77,12 @@ export class Listener implements AsyncIterable<Connection> {
   #dropped = 0
   #onAbort: (() => void) | null = null
   #signal: AbortSignal | undefined
+  #onClose: (() => void) | undefined
 
-  constructor(server: Server, options: ListenOptions) {
+  constructor(server: Server, options: ListenOptions, tls?: { config: TlsServerConfig; release: () => void }) {
     this.node = server
+    this.tls = tls?.config ?? null
+    this.#onClose = tls?.release
     this.#queue = new BoundedQueue(options.maxPending ?? LISTEN_DEFAULTS.maxPending)
     this.#options = { idleTimeout: options.idleTimeout, noDelay: options.noDelay, keepAlive: options.keepAlive }
     const bound = server.address()
@@ -139,6 +148,7 @@ export class Listener implements AsyncIterable<Connection> {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve()
     this.#closed = true
+    this.#onClose?.() // TLS: stop ticket-key rotation and OCSP for this server now
     if (this.#onAbort !== null) this.#signal?.removeEventListener('abort', this.#onAbort)
     for (const socket of this.#queue.drain()) socket.destroy()
     for (const resolve of this.#waiters.splice(0)) resolve(null)
@@ -199,7 +209,9 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
     pauseOnConnect: options.tls === undefined, // queued connections do not read until taken
   }
   if (options.highWaterMark !== undefined) serverOptions.highWaterMark = options.highWaterMark
-  const server: Server = options.tls === undefined ? createServer(serverOptions) : createTlsServer({ ...serverOptions, ...nodeTlsServerOptions(options.tls) })
+  const tls = options.tls === undefined ? null : serverTlsConfig(options.tls)
+  const server: Server = tls === null ? createServer(serverOptions) : createTlsServer({ ...serverOptions, ...tls.config.serverOptions() })
+  const detach = tls?.config.attach(server as TlsServer)
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections
 
   const listenOptions: Record<string, unknown> = { backlog: options.backlog ?? LISTEN_DEFAULTS.backlog }
@@ -211,12 +223,21 @@ export async function listen(options: ListenOptions = {}): Promise<Listener> {
     if (options.reusePort !== undefined) listenOptions.reusePort = options.reusePort
   }
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => reject(toNetError(error, 'listen'))
+    const onError = (error: Error): void => {
+      // A config made for this listener dies with it; a shared one only lets go of the server.
+      if (tls !== null) {
+        if (tls.owned) tls.config.close()
+        else detach?.()
+      }
+      reject(toNetError(error, 'listen'))
+    }
     server.once('error', onError)
     server.listen(listenOptions, () => {
       server.off('error', onError)
       resolve()
     })
   })
-  return new Listener(server, options)
+  if (tls === null) return new Listener(server, options)
+  const release = tls.owned ? () => tls.config.close() : detach!
+  return new Listener(server, options, { config: tls.config, release })
 }

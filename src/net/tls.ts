@@ -1,48 +1,29 @@
-import { TLSSocket, type ConnectionOptions as NodeTlsConnectOptions, type TlsOptions as NodeTlsServerOptions, type SecureVersion } from 'node:tls'
+// weft/net's TLS: the same configuration as weft/tls (src/tls/), so a listener and an HTTPS
+// server take identical `tls` options. This file adapts it to sockets: option conversion,
+// errors as NetError, and what a connection reports about its handshake.
+import { TLSSocket, type ConnectionOptions as NodeTlsConnectOptions } from 'node:tls'
 import type { Socket } from 'node:net'
+import {
+  TlsServerConfig,
+  createTlsClientOptions,
+  isTlsConfigError,
+  type TlsServerOptions,
+  type TlsClientOptions,
+  type TlsPolicyOptions,
+  type TlsMaterial,
+} from '../tls/index.ts'
+import { NetError } from './errors.ts'
 
-/** PEM text or DER/PEM bytes, or several of them. */
-export type TlsMaterial = string | Uint8Array | Array<string | Uint8Array>
+export type { TlsServerOptions, TlsClientOptions, TlsMaterial }
+export { SECURE_CIPHERS, DEFAULT_MIN_TLS_VERSION } from '../tls/policy.ts'
+export { DEFAULT_HANDSHAKE_TIMEOUT } from '../tls/server.ts'
 
-/** Settings both sides share. Omitted ones take the secure defaults below. */
-export interface TlsCommonOptions {
-  /** Lowest protocol version accepted (default 'TLSv1.2'). */
-  minVersion?: SecureVersion
-  /** Highest protocol version offered (default: the highest the running Node supports). */
-  maxVersion?: SecureVersion
-  /** OpenSSL cipher list (default: forward-secret AEAD suites only, see SECURE_CIPHERS). */
-  ciphers?: string
-  /** ALPN protocols in order of preference, e.g. ['h2', 'http/1.1']. */
+/** Settings both sides share. */
+export interface TlsCommonOptions extends TlsPolicyOptions {
   alpn?: string[]
-  /** Extra trusted CA certificates (replaces Node's bundled roots when given). */
   ca?: TlsMaterial
-  /** PKCS#12 bundle instead of cert/key, with `passphrase`. */
-  pfx?: Uint8Array | string
-  /** Passphrase for an encrypted key or the PFX. */
+  pfx?: string | Uint8Array
   passphrase?: string
-}
-
-export interface TlsServerOptions extends TlsCommonOptions {
-  /** Certificate chain (PEM), unless `pfx` is given. */
-  cert?: TlsMaterial
-  /** Private key (PEM), unless `pfx` is given. */
-  key?: TlsMaterial
-  /** Ask clients for a certificate (default false). */
-  requestCert?: boolean
-  /** With requestCert: refuse clients without a valid one (default true when requestCert). */
-  rejectUnauthorized?: boolean
-  /** How long the handshake may take before the socket is dropped (default 10 000 ms). */
-  handshakeTimeout?: number
-}
-
-export interface TlsClientOptions extends TlsCommonOptions {
-  /** SNI and certificate host name (default: the `host` connected to, unless an IP). */
-  servername?: string
-  /** Verify the server certificate (default true; false only for tests). */
-  rejectUnauthorized?: boolean
-  /** Client certificate and key for mutual TLS. */
-  cert?: TlsMaterial
-  key?: TlsMaterial
 }
 
 /** What a TLS connection negotiated. */
@@ -59,77 +40,31 @@ export interface TlsInfo {
   readonly cipher: string | null
 }
 
-export const DEFAULT_MIN_TLS_VERSION: SecureVersion = 'TLSv1.2'
+/** A TLS configuration mistake (unreadable file, key not matching, ...) as weft/net reports it. */
+function configError(error: unknown, where: string): unknown {
+  return isTlsConfigError(error) ? new NetError('INVALID_ARGUMENT', `${where}: ${error.message}`, { cause: error }) : error
+}
 
 /**
- * Forward-secret AEAD suites only (ECDHE key exchange; no static RSA, CBC or SHA-1). The TLS 1.3
- * suites are named too: Node treats a cipher string without any `TLS_` entry as disabling 1.3.
+ * The server config for listen({ tls }): a TlsServerConfig is used as given (its owner reloads
+ * and closes it); plain options get a config of their own, closed with the listener.
  */
-export const SECURE_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':')
-
-export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
-
-// node:tls types want Buffer | string; a Uint8Array is accepted at run time but not by the types.
-type NodeMaterial = string | Buffer | Array<string | Buffer>
-function material(value: TlsMaterial | undefined): NodeMaterial | undefined {
-  if (value === undefined || typeof value === 'string') return value
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v : asBuffer(v)))
-  return asBuffer(value)
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-function common(options: TlsCommonOptions): NodeTlsServerOptions & NodeTlsConnectOptions {
-  const out: NodeTlsServerOptions & NodeTlsConnectOptions = {
-    minVersion: options.minVersion ?? DEFAULT_MIN_TLS_VERSION,
-    ciphers: options.ciphers ?? SECURE_CIPHERS,
-    honorCipherOrder: true,
+export function serverTlsConfig(tls: TlsServerOptions | TlsServerConfig): { config: TlsServerConfig; owned: boolean } {
+  if (tls instanceof TlsServerConfig) return { config: tls, owned: false }
+  try {
+    return { config: new TlsServerConfig(tls), owned: true }
+  } catch (error) {
+    throw configError(error, 'listen()')
   }
-  if (options.maxVersion !== undefined) out.maxVersion = options.maxVersion
-  if (options.alpn !== undefined) out.ALPNProtocols = options.alpn
-  if (options.ca !== undefined) out.ca = material(options.ca)
-  if (options.pfx !== undefined) out.pfx = typeof options.pfx === 'string' ? options.pfx : asBuffer(options.pfx)
-  if (options.passphrase !== undefined) out.passphrase = options.passphrase
-  return out
-}
-
-/** node:tls server options from weft's, with the secure defaults filled in. */
-export function nodeTlsServerOptions(options: TlsServerOptions): NodeTlsServerOptions {
-  const out: NodeTlsServerOptions = common(options)
-  if (options.cert !== undefined) out.cert = material(options.cert)
-  if (options.key !== undefined) out.key = material(options.key)
-  out.requestCert = options.requestCert ?? false
-  out.rejectUnauthorized = options.rejectUnauthorized ?? out.requestCert
-  out.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
-  return out
 }
 
 /** node:tls client options from weft's, with the secure defaults filled in. */
 export function nodeTlsClientOptions(options: TlsClientOptions, host: string | undefined): NodeTlsConnectOptions {
-  const out: NodeTlsConnectOptions = common(options)
-  out.rejectUnauthorized = options.rejectUnauthorized ?? true
-  if (options.cert !== undefined) out.cert = material(options.cert)
-  if (options.key !== undefined) out.key = material(options.key)
-  // SNI must be a host name, never an IP literal (RFC 6066 §3).
-  const servername = options.servername ?? (host !== undefined && !isIp(host) ? host : undefined)
-  if (servername !== undefined) out.servername = servername
-  return out
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':')
+  try {
+    return createTlsClientOptions(options, host)
+  } catch (error) {
+    throw configError(error, 'connect()')
+  }
 }
 
 /** TLS details of a socket, or null when it is not a TLS socket. */
