@@ -1,4 +1,5 @@
 import { Response, type ResponseInit } from './response.ts'
+import { releaseIterator } from './release.ts'
 
 /** One server-sent event. */
 export interface SseEvent {
@@ -175,7 +176,7 @@ class EventStream implements AsyncIterator<string> {
     const failer = this.failer
     this.waiter = this.failer = null
     this.stop()
-    this.closeSource()
+    releaseIterator(this.source)
     failer?.(error)
   }
 
@@ -189,21 +190,9 @@ class EventStream implements AsyncIterator<string> {
     if (!this.closed) {
       this.stop()
       this.deliver(DONE)
-      this.closeSource()
+      releaseIterator(this.source)
     }
     return DONE
   }
 
-  /**
-   * Returns the source without waiting: an async generator suspended in an await cannot run its
-   * `finally` before that await settles, and nothing here should wait for it.
-   */
-  private closeSource(): void {
-    try {
-      const done = this.source?.return?.()
-      if (done !== undefined) void Promise.resolve(done).catch(() => {})
-    } catch {
-      // The source's own cleanup failed after the client left; nobody is waiting for it.
-    }
-  }
 }

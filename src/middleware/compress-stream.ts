@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream'
 import { createEncoder, flushKind, type CodingLevels, type ContentCoding } from '../http/codings.ts'
+import { releaseIterator } from '../http/release.ts'
 
 type Chunk = Uint8Array | string
 /** node:zlib's streams all have flush(kind, callback); the Transform type does not say so. */
@@ -93,7 +94,7 @@ export class CompressedBody implements AsyncIterable<Uint8Array>, AsyncIterator<
       if (this.closed) return DONE
       this.closed = true
       z.destroy()
-      this.closeSource()
+      releaseIterator(this.source)
       throw error
     }
   }
@@ -117,23 +118,11 @@ export class CompressedBody implements AsyncIterable<Uint8Array>, AsyncIterator<
     if (!this.closed) {
       this.closed = true
       this.z?.destroy()
-      this.closeSource()
+      releaseIterator(this.source)
     }
     return DONE
   }
 
-  /**
-   * Returns the source without waiting: an async generator suspended in an await cannot run its
-   * `finally` before that await settles, and nothing here should wait for it.
-   */
-  private closeSource(): void {
-    try {
-      const done = this.source?.return?.()
-      if (done !== undefined) void Promise.resolve(done).catch(() => {})
-    } catch {
-      // The source's own cleanup failed after the client left; nobody is waiting for it.
-    }
-  }
 
   private take(): Buffer | null {
     const out = this.out
