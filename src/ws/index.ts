@@ -1,8 +1,14 @@
-// `weft/ws`: WebSocket connections and their types (servers are declared with `app.ws()` from
-// 'weft'), and the protocol core shared by the server and the client.
+// `weft/ws`: the WebSocket client (`connect()`), connections and their types (servers are
+// declared with `app.ws()` from 'weft'), and the protocol core shared by the server and the client.
 export { WebSocket, CONNECTING, OPEN, CLOSING, CLOSED } from './connection.ts'
 export type { SendStatus, SendOptions, WebSocketData, WebSocketMessage, WebSocketHandlers, WebSocketRouteOptions, HeartbeatOptions } from './types.ts'
 export { WS_DEFAULTS } from './route.ts'
+export { connect, WebSocketClient } from './client.ts'
+export { type ConnectOptions, type ClientEvents, type ReconnectInfo, CLIENT_DEFAULTS } from './client-options.ts'
+export { type CloseInfo, type ReconnectOptions, type ReconnectTimers, RECONNECT_DEFAULTS, backoffDelay } from './backoff.ts'
+export { type ClientTlsOptions } from './client-handshake.ts'
+export { type QueueOptions, QUEUE_DEFAULTS } from './client-queue.ts'
+export { WebSocketHandshakeError, WebSocketQueueFullError } from './client-errors.ts'
 export { PubSub } from './pubsub.ts'
 export { CloseCode, MAX_CLOSE_REASON, isValidCloseCode } from './close-codes.ts'
 export { WebSocketError } from './errors.ts'
