@@ -20,6 +20,7 @@ import { askStats } from './lib/stats.ts'
 import { STATIC_SERVERS } from './lib/static-servers.ts'
 import { runStatic, saveStatic } from './static.ts'
 import { phaseWebSocket } from './ws-phase.ts'
+import { phaseHttp2 } from './h2-phase.ts'
 import type { MemoryStats } from './servers/common.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ const config = {
   memConnections: Math.round(envNumber('BENCH_MEM_CONNS', 10_000)),
   generator: pickGenerator(process.env.BENCH_LOADGEN),
   only: envList('BENCH_ONLY'),
-  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws'],
+  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2'],
   streamSeconds: envNumber('BENCH_STREAM_SECONDS', 20),
   streamRate: envNumber('BENCH_STREAM_RATE', 1_000_000),
   save: process.env.BENCH_SAVE !== '0',
@@ -62,7 +63,7 @@ const SERVER_CPU = '0'
 const LOAD_CPU = '1'
 const ALIASES: Record<string, string> = { 'node:http': 'node', http: 'node', 'raw-net': 'net', 'node:net': 'net', raw: 'net' }
 
-const PHASES = ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws']
+const PHASES = ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2']
 const HTTP_PHASES = ['throughput', 'latency', 'memory']
 
 /** BENCH_ONLY's ids, with aliases resolved (null: every server). */
@@ -537,6 +538,8 @@ async function main(): Promise<void> {
 
   // WebSocket: weft vs the ws package (echo, broadcast, idle memory); see bench/ws-phase.ts.
   if (config.phases.includes('ws')) log(`\n${await phaseWebSocket(log, config.save)}`)
+  // HTTP/2: weft vs raw node:http2 and Fastify under h2load, and TLS handshake times; bench/h2-phase.ts.
+  if (config.phases.includes('h2')) log(`\n${await phaseHttp2(log, config.save)}`)
 }
 
 main().then(

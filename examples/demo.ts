@@ -31,7 +31,16 @@ app.static('/', fileURLToPath(new URL('./public/', import.meta.url)))
 
 const port = Number(process.env.PORT ?? 8080)
 const server = await serve(app, { port })
+// The same app over HTTPS on the next port, HTTP/2 and HTTP/1.1 side by side (ALPN decides),
+// with the development-only certificate in examples/certs/ (PORT=0: a free port for each).
+const certs = new URL('./certs/', import.meta.url)
+const secure = await serve(app, {
+  port: port === 0 ? 0 : port + 1,
+  tls: { cert: fileURLToPath(new URL('dev.pem', certs)), key: fileURLToPath(new URL('dev.key', certs)) },
+  http2: true,
+})
 // Ready to stop gracefully before telling anyone where to connect. Event streams never end on
 // their own, so the close gives them two seconds before cutting them.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close({ timeout: 2_000 }))
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all([server.close({ timeout: 2_000 }), secure.close({ timeout: 2_000 })]))
 console.log(`listening on ${server.url}`)
+console.log(`HTTPS (HTTP/2 and HTTP/1.1, development certificate) on ${secure.url}`)

@@ -1,7 +1,7 @@
 export { App, type AppOptions, type RouteHandlers } from './app/app.ts'
 export type { Handler, Middleware, Next, ErrorHandler, Params } from './app/types.ts'
 export type { InjectInit } from './app/inject.ts'
-export { serve, type ServeOptions, type Server, type CloseOptions } from './http/serve.ts'
+export { serve, type ServeOptions, type Server, type CloseOptions, type Http2Options } from './http/serve.ts'
 export * from './http/index.ts'
 export type { PathParams } from './router/params.ts'
 export { Router, type RouteMatch } from './router/router.ts'

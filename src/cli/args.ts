@@ -12,6 +12,8 @@ export interface ServeConfig {
   compress: boolean
   /** Seconds, for Cache-Control: max-age. */
   maxAge: number
+  /** HTTPS (with HTTP/2 and HTTP/1.1 on the one port): certificate and key files; null for HTTP. */
+  tls: { cert: string; key: string } | null
 }
 
 /** One invocation of the `weft` command, as parsed from argv. */
@@ -40,7 +42,8 @@ Options:
 
 export const SERVE_USAGE = `Usage: weft serve [dir] [options]
 
-Serves the files in dir (default: the current directory) over HTTP/1.1, with ETags,
+Serves the files in dir (default: the current directory) over HTTP/1.1 (or HTTPS with
+HTTP/2 and HTTP/1.1, given --tls-cert and --tls-key), with ETags,
 conditional requests and ranges. Dotfiles are refused (403).
 
 Options:
@@ -51,6 +54,9 @@ Options:
       --cors           let pages from any origin read the files (Access-Control-Allow-Origin: *)
       --no-compress    send files as they are (default: br, zstd or gzip for text-like types)
       --max-age <t>    Cache-Control max-age: seconds, or 30s, 10m, 1h, 1d, 1w, 1y (default 0)
+      --tls-cert <f>   serve HTTPS, HTTP/2 and HTTP/1.1 on one port, with this certificate
+                       chain (PEM); needs --tls-key
+      --tls-key <f>    the certificate's private key (PEM)
   -h, --help           show this help
   -v, --version        print weft's version
 `
@@ -65,6 +71,8 @@ const SERVE_OPTIONS = {
   cors: { type: 'boolean' },
   'no-compress': { type: 'boolean' },
   'max-age': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const
@@ -114,6 +122,11 @@ function parseServe(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
     }
   }
 
+  const cert = values['tls-cert']
+  const key = values['tls-key']
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError(cert === undefined ? '--tls-key needs --tls-cert' : '--tls-cert needs --tls-key', 'serve')
+  if (cert === '' || key === '') throw new UsageError('--tls-cert and --tls-key: expected file paths', 'serve')
+
   return {
     kind: 'serve',
     config: {
@@ -125,6 +138,7 @@ function parseServe(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
       cors: values.cors === true,
       compress: values['no-compress'] !== true,
       maxAge,
+      tls: cert === undefined || key === undefined ? null : { cert, key },
     },
   }
 }

@@ -5,6 +5,7 @@ import { serve, type Server } from '../http/serve.ts'
 import { compress } from '../middleware/compress.ts'
 import { cors } from '../middleware/cors.ts'
 import type { ServeConfig } from './args.ts'
+import { isTlsConfigError } from '../tls/errors.ts'
 
 /** Where the command writes: injectable so tests of the wiring need no process. */
 export interface Output {
@@ -43,8 +44,13 @@ export async function runServe(config: ServeConfig, output: Output): Promise<num
   const app = buildServeApp(config)
   let server: Server
   try {
-    server = await serve(app, { port: config.port, host: config.host })
+    server = await serve(app, { port: config.port, host: config.host, ...(config.tls === null ? {} : { tls: config.tls, http2: true }) })
   } catch (error) {
+    if (isTlsConfigError(error)) {
+      // A missing file, a key that does not match: the message names the option and the reason.
+      output.err(`weft serve: cannot use the TLS certificate: ${error.message}`)
+      return 2
+    }
     const e = error as NodeJS.ErrnoException
     const why = e.code === 'EADDRINUSE' ? `port ${config.port} is in use` : e.code === 'EADDRNOTAVAIL' ? `${config.host} is not an address of this machine` : e.message
     output.err(`weft serve: cannot listen on ${config.host}:${config.port}: ${why}`)

@@ -1,4 +1,5 @@
-export { Request, type RequestTransport, type IncomingHeaders } from './request.ts'
+export { Request, type RequestTransport, type IncomingHeaders, type EarlyHints, type PushOptions } from './request.ts'
+export type { RequestTlsInfo } from './tls-info.ts'
 export { Response, text, json, html, redirect, status, type ResponseBody, type ResponseInit } from './response.ts'
 export { ResponseHeaders, type HeadersInit } from './headers.ts'
 export { HttpError, statusText } from './errors.ts'

@@ -4,6 +4,7 @@ import { HttpError } from './errors.ts'
 import { resolveForwarded, type ForwardedFacts, type TrustFunction } from './proxy.ts'
 import { bodyCoding, decodeBody } from './decode.ts'
 import { readFormData, readParts, type MultipartLimits, type Part } from './multipart.ts'
+import type { RequestTlsInfo } from './tls-info.ts'
 
 /** Incoming header values as the engines give them: lower-case names. */
 export type IncomingHeaders = Record<string, string | string[] | undefined>
@@ -20,6 +21,23 @@ export interface RequestTransport {
   body(): AsyncIterator<Uint8Array> | null
   /** A signal that aborts when the client goes away before the response is complete. */
   signal(): AbortSignal
+  /** The connection's TLS facts; absent or null on cleartext. */
+  tls?(): RequestTlsInfo | null
+  /** Sends a 103 Early Hints response; absent where the protocol has none. */
+  earlyHints?(headers: EarlyHints): void
+  /** Starts a server push of `path`; false when the client does not allow it. */
+  push?(path: string, headers: Record<string, string>): boolean
+}
+
+/** Headers of a 103 Early Hints response: `link` above all (`<...>; rel=preload`). */
+export interface EarlyHints {
+  link: string | string[]
+  [name: string]: string | string[]
+}
+
+export interface PushOptions {
+  /** Request headers of the pushed request (the client's accept-* headers are copied unless given). */
+  headers?: Record<string, string>
 }
 
 /** Settings shared by every request of one server or app. */
@@ -113,6 +131,40 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   /** The host the client asked for (Host, `:authority`, or a trusted proxy's header). */
   get host(): string {
     return this.forwarded().host ?? this.header('host') ?? this.header(':authority') ?? ''
+  }
+
+  /**
+   * The TLS connection this request came on (version, cipher, ALPN, SNI name, the client's
+   * certificate with mutual TLS), or null over cleartext.
+   */
+  get tls(): RequestTlsInfo | null {
+    return this.transport.tls?.() ?? null
+  }
+
+  /**
+   * Sends 103 Early Hints before the response, so the client can start fetching what the
+   * page will need (`link: '</app.css>; rel=preload; as=style'`) while the handler works.
+   * HTTP/1.1 and HTTP/2; clients that do not understand 103 ignore it. Call before returning.
+   */
+  earlyHints(hints: EarlyHints): void {
+    this.transport.earlyHints?.(hints)
+  }
+
+  /**
+   * HTTP/2 server push: the server answers a GET for `path` (through the same app) before the
+   * client asks. Only when the client allows push (`SETTINGS_ENABLE_PUSH`); otherwise, and on
+   * HTTP/1.1, nothing happens and it returns false. Browsers no longer accept pushes (Chromium
+   * dropped them); prefer `earlyHints()` for them.
+   */
+  push(path: string, options: PushOptions = {}): boolean {
+    if (this.transport.push === undefined || path.charCodeAt(0) !== 47) return false
+    const headers: Record<string, string> = {}
+    for (const name of PUSH_COPIED) {
+      const v = this.header(name)
+      if (v !== undefined) headers[name] = v
+    }
+    if (options.headers !== undefined) for (const name in options.headers) headers[name.toLowerCase()] = options.headers[name]!
+    return this.transport.push(path, headers)
   }
 
   /** The Last-Event-ID a reconnecting EventSource sends: where an SSE stream should resume. */
@@ -215,6 +267,9 @@ export class Request<Params extends Record<string, string> = Record<string, stri
     return readParts(this, limits)
   }
 }
+
+/** Request headers a pushed request inherits, so content negotiation answers it alike. */
+const PUSH_COPIED = ['host', 'accept-encoding', 'accept-language', 'user-agent', 'cookie', 'authorization'] as const
 
 const EMPTY_BODY: AsyncIterable<Uint8Array> = {
   [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),

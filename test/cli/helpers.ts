@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const BIN = fileURLToPath(new URL('../../bin/weft.mjs', import.meta.url))
-const LISTENING = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/m
+const LISTENING = /^listening on (https?:\/\/127\.0\.0\.1:(\d+))$/m
 
 // WEFT_FROM_SOURCE: test src/, even when an older `npm run build` left a dist/ behind.
 function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

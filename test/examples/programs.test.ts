@@ -1,5 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { connect } from 'node:http2'
+import { request as httpsRequest } from 'node:https'
+import { fileURLToPath } from 'node:url'
 import { get, startExample } from './spawn.ts'
 
 // Each example is a program: it reads PORT, prints `listening on URL` once, and serves there.
@@ -71,6 +75,56 @@ test('examples/demo.ts answers GET /hello and its other routes; SIGTERM closes i
     await reader.cancel()
     assert.match(events, /event: tick\nid: 1\ndata: \{"n":1,/)
     assert.equal(example.stdout().match(/listening on /g)?.length, 1)
+  } finally {
+    const exit = await example.stop()
+    assert.deepEqual(exit, { code: 0, signal: null }, `stderr:\n${example.stderr()}`)
+  }
+})
+
+test('examples/demo.ts serves HTTPS on its second port: HTTP/2 and HTTP/1.1 through ALPN, with its development certificate', { timeout: 60_000 }, async () => {
+  const example = await startExample('demo')
+  try {
+    const line = /HTTPS \(HTTP\/2 and HTTP\/1\.1, development certificate\) on (https:\/\/127\.0\.0\.1:\d+)/
+    for (let i = 0; i < 100 && !line.test(example.stdout()); i++) await new Promise((r) => setTimeout(r, 50))
+    const url = line.exec(example.stdout())?.[1]
+    assert.ok(url !== undefined, `the HTTPS line was printed: ${example.stdout()}`)
+    const port = Number(new URL(url).port)
+    assert.notEqual(port, example.port)
+    const ca = readFileSync(fileURLToPath(new URL('../../examples/certs/dev.pem', import.meta.url)))
+    // HTTP/2, verified against the shipped certificate.
+    const session = connect(`https://localhost:${port}`, { ca })
+    session.on('error', () => {})
+    try {
+      const body = await new Promise<{ status: unknown; text: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no HTTP/2 answer within 10 s')), 10_000)
+        const stream = session.request({ ':path': '/users/7' })
+        let status: unknown
+        let text = ''
+        stream.on('response', (h) => (status = h[':status']))
+        stream.on('data', (c: Buffer) => (text += c))
+        stream.on('end', () => {
+          clearTimeout(timer)
+          resolve({ status, text })
+        })
+        stream.on('error', reject)
+      })
+      assert.deepEqual(body, { status: 200, text: '{"id":"7"}' })
+    } finally {
+      session.close()
+    }
+    // HTTP/1.1 on the same port.
+    const h1 = await new Promise<{ status: number; alpn: unknown; text: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port, servername: 'localhost', path: '/hello', ca, agent: false, timeout: 10_000 }, (res) => {
+        let text = ''
+        res.on('data', (c: Buffer) => (text += c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, alpn: (res.socket as { alpnProtocol?: unknown }).alpnProtocol, text }))
+      })
+      req.on('timeout', () => req.destroy(new Error('no HTTPS answer within 10 s')))
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(h1.status, 200)
+    assert.equal(h1.text, 'Hello World!')
   } finally {
     const exit = await example.stop()
     assert.deepEqual(exit, { code: 0, signal: null }, `stderr:\n${example.stderr()}`)

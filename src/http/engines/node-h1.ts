@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server as NodeServer, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { Request, type RequestSettings, type RequestTransport } from '../request.ts'
+import { Request, type EarlyHints, type RequestSettings, type RequestTransport } from '../request.ts'
+import { tlsInfo, type RequestTlsInfo } from '../tls-info.ts'
 import type { Response } from '../response.ts'
 import { statusText } from '../errors.ts'
 import { discard, writeResponse } from './write.ts'
@@ -74,6 +75,16 @@ class NodeTransport implements RequestTransport {
       if (!this.outgoing.writableFinished) controller.abort(new Error('client disconnected'))
     })
     return controller.signal
+  }
+
+  tls(): RequestTlsInfo | null {
+    return tlsInfo(this.incoming.socket)
+  }
+
+  earlyHints(hints: EarlyHints): void {
+    // Only before the response itself; HTTP/1.0 clients cannot take an interim response.
+    if (this.outgoing.headersSent || this.outgoing.destroyed || this.incoming.httpVersionMinor === 0) return
+    this.outgoing.writeEarlyHints(hints)
   }
 
   /** Aborts the signal when a streamed response ends early. */

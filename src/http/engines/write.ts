@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { Readable } from 'node:stream'
+import { Readable, type Writable } from 'node:stream'
 import type { Response } from '../response.ts'
 
 /**
@@ -46,14 +46,16 @@ export function writeResponse(out: ServerResponse, res: Response, head: boolean,
 }
 
 type Chunk = Uint8Array | string
-type StreamBody = Readable | ReadableStream<Uint8Array> | AsyncIterable<Chunk>
+export type StreamBody = Readable | ReadableStream<Uint8Array> | AsyncIterable<Chunk>
 
 /**
  * Sends a stream chunk by chunk, waiting for 'drain' whenever the socket buffer is full, so a
  * slow reader holds back the producer instead of growing memory. A client that goes away, or
  * stops reading for `sendTimeout` ms, ends the producer through its iterator's `return()`.
+ * Shared by both engines: a ServerResponse and an HTTP/2 stream are both Writables whose
+ * write() says when to wait and whose 'close' says the client is gone.
  */
-async function pump(out: ServerResponse, body: StreamBody, sendTimeout: number, onStreamClosed: () => void): Promise<void> {
+export async function pump(out: Writable, body: StreamBody, sendTimeout: number, onStreamClosed: () => void): Promise<void> {
   const iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
   let finished = false
   const onClose = (): void => {
@@ -94,7 +96,7 @@ async function pump(out: ServerResponse, body: StreamBody, sendTimeout: number, 
   }
 }
 
-function drained(out: ServerResponse, timeout: number): Promise<boolean> {
+function drained(out: Writable, timeout: number): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (ok: boolean): void => {
       clearTimeout(timer)

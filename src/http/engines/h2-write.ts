@@ -1,0 +1,67 @@
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
+import type { Response } from '../response.ts'
+import { discard, pump, type StreamBody } from './write.ts'
+
+/**
+ * Connection-specific headers (RFC 9113 §8.2.2) mean nothing on an HTTP/2 stream and node:http2
+ * refuses a response that carries them; a handler written for HTTP/1.1 (a 426 with `upgrade`,
+ * a `connection: close`) must still be answerable, so they are dropped here.
+ */
+const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'])
+
+/**
+ * Writes a weft Response on an HTTP/2 stream: one HEADERS frame (with END_STREAM when there is
+ * no body), bytes in one end(), streams pumped with backpressure by the same pump as HTTP/1.1
+ * (an HTTP/2 stream's write() returns false once its flow-control window and buffer are full).
+ */
+export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: boolean, sendTimeout: number, onStreamClosed: () => void): void {
+  const body = res.body
+  if (stream.destroyed || stream.closed) {
+    discard(body)
+    return
+  }
+  let status = res.status
+  if (!(Number.isInteger(status) && status >= 200 && status <= 999)) status = 500
+  const raw: OutgoingHttpHeaders = { ':status': status }
+  const map = res.headers.map
+  for (const name in map) {
+    if (CONNECTION_SPECIFIC.has(name)) continue
+    raw[name] = map[name]!
+  }
+  const noBody = status === 204 || status === 304
+  if (body === null || noBody) {
+    if (noBody) delete raw['content-length']
+    else if (raw['content-length'] === undefined) raw['content-length'] = '0'
+    stream.respond(raw, { endStream: true })
+    discard(body)
+    return
+  }
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    if (raw['content-length'] === undefined) raw['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
+    if (head) {
+      stream.respond(raw, { endStream: true })
+      return
+    }
+    stream.respond(raw)
+    stream.end(body)
+    return
+  }
+  if (head) {
+    stream.respond(raw, { endStream: true })
+    discard(body)
+    return
+  }
+  stream.respond(raw)
+  void pump(stream, body as StreamBody, sendTimeout, onStreamClosed)
+}
+
+/**
+ * After a complete response to a request whose body is still arriving, the rest of the body is
+ * not wanted: RST_STREAM(NO_ERROR) tells the client to stop sending (RFC 9113 §8.1) and frees
+ * the stream's slot, where HTTP/1.1 would have had to close the connection.
+ */
+export function stopUnreadBody(stream: ServerHttp2Stream): void {
+  if (stream.readableEnded || stream.destroyed) return
+  if (stream.writableFinished) stream.close(constants.NGHTTP2_NO_ERROR)
+  else stream.once('finish', () => stream.close(constants.NGHTTP2_NO_ERROR))
+}

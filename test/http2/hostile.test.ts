@@ -1,0 +1,139 @@
+// Hostile HTTP/2 clients (node:http2 sessions doing what a browser never does): rapid reset,
+// PING and SETTINGS floods, oversized header blocks. The offending session ends with the right
+// error code; a bystander session on the same server keeps working, and so do new ones.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import type { ClientHttp2Session } from 'node:http2'
+import { App, type Server } from 'weft'
+import { within } from '../helpers/wait.ts'
+import { peer } from '../helpers/peers.ts'
+import { constants, goawayCode, h2connect, h2request, run, withH2 } from './helpers.ts'
+
+const nghttpPeer = peer('nghttp', ['--version'])
+
+type Kind = 'resets' | 'pings' | 'settings'
+
+function app(): App {
+  const a = new App({ logErrors: false })
+  a.get('/slow', () => new Promise((r) => setTimeout(() => r('slow'), 200)))
+  a.get('/ok', () => 'ok')
+  return a
+}
+
+/** Runs an attack with a bystander session open, then checks both the bystander and a newcomer. */
+async function survives(server: Server, attack: (session: ClientHttp2Session) => void | Promise<void>): Promise<number> {
+  const bystander = await h2connect(server)
+  assert.equal((await h2request(bystander, { ':path': '/ok' })).body, 'ok')
+  const attacker = await h2connect(server, { maxOutstandingPings: 10_000 })
+  await within(once(attacker, 'remoteSettings'), 5000, 'the server settings')
+  const code = goawayCode(attacker)
+  await attack(attacker)
+  const result = await code
+  await within(attacker.destroyed ? Promise.resolve() : new Promise((r) => attacker.once('close', r)), 5000, 'the attacker session to end')
+  assert.equal((await h2request(bystander, { ':path': '/ok' })).body, 'ok', 'the bystander session still works')
+  const newcomer = await h2connect(server)
+  assert.equal((await h2request(newcomer, { ':path': '/ok' })).body, 'ok', 'new sessions are served')
+  bystander.close()
+  newcomer.close()
+  return result
+}
+
+test('rapid reset (CVE-2023-44487): more than maxResets client resets end the session with ENHANCE_YOUR_CALM', async () => {
+  const floods: Kind[] = []
+  await withH2(
+    app(),
+    false,
+    async (server) => {
+      const code = await survives(server, async (session) => {
+        // In waves: node's client keeps a reset stream's slot until the reset is written, so
+        // it would stop at the server's 100 concurrent streams; a raw attacker never does.
+        for (let wave = 0; wave < 10 && !session.closed && !session.destroyed; wave++) {
+          for (let i = 0; i < 50; i++) {
+            const stream = session.request({ ':path': '/slow' })
+            stream.on('error', () => {})
+            // Sent right after the HEADERS frame, as the attack does.
+            stream.close(constants.NGHTTP2_CANCEL)
+          }
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      })
+      assert.equal(code, constants.NGHTTP2_ENHANCE_YOUR_CALM)
+      assert.deepEqual(floods, ['resets'])
+    },
+    { http2: { onFlood: (kind) => floods.push(kind) } },
+  )
+})
+
+test('a client that resets a few streams (a browser navigating away) is left alone', async () => {
+  await withH2(app(), false, async (server) => {
+    const session = await h2connect(server)
+    for (let i = 0; i < 20; i++) {
+      const stream = session.request({ ':path': '/slow' })
+      stream.on('error', () => {})
+      stream.close(constants.NGHTTP2_CANCEL)
+    }
+    assert.equal((await h2request(session, { ':path': '/ok' })).body, 'ok')
+    session.close()
+  })
+})
+
+test('PING flood: more than maxPings per window ends the session with ENHANCE_YOUR_CALM', async () => {
+  const floods: Kind[] = []
+  await withH2(
+    app(),
+    true,
+    async (server) => {
+      const code = await survives(server, (session) => {
+        for (let i = 0; i < 200; i++) session.ping(Buffer.alloc(8, i), () => {})
+      })
+      assert.equal(code, constants.NGHTTP2_ENHANCE_YOUR_CALM)
+      assert.deepEqual(floods, ['pings'])
+    },
+    { http2: { onFlood: (kind) => floods.push(kind) } },
+  )
+})
+
+test('SETTINGS flood: more than maxSettings per window ends the session with ENHANCE_YOUR_CALM', async () => {
+  const floods: Kind[] = []
+  await withH2(
+    app(),
+    false,
+    async (server) => {
+      const code = await survives(server, async (session) => {
+        // In small waves: node's client keeps at most a few SETTINGS unacknowledged.
+        for (let i = 0; i < 200 && !session.destroyed; i++) {
+          session.settings({ initialWindowSize: 65_535 + i })
+          if (i % 5 === 4) await new Promise((r) => setTimeout(r, 5))
+        }
+      })
+      assert.equal(code, constants.NGHTTP2_ENHANCE_YOUR_CALM)
+      assert.deepEqual(floods, ['settings'])
+    },
+    { http2: { onFlood: (kind) => floods.push(kind), maxSettings: 20 } },
+  )
+})
+
+test('an oversized header block is refused; the session and the server carry on', nghttpPeer, async () => {
+  await withH2(app(), false, async (server) => {
+    // nghttp sends its requests in its first flight, before it acknowledges the server's
+    // SETTINGS: the server's own check answers 431, as HTTP/1.1 does.
+    const big = 'a'.repeat(20 * 1024)
+    const out = await run('nghttp', ['-v', '-H', `x-big: ${big}`, `${server.url}/ok`])
+    assert.match(out.stdout, /:status: 431/)
+    const fine = await run('nghttp', ['-H', `x-fine: ${'a'.repeat(8 * 1024)}`, `${server.url}/ok`])
+    assert.equal(fine.stdout, 'ok')
+    // After the SETTINGS exchange a larger block is refused at the frame level with
+    // ENHANCE_YOUR_CALM (by nghttp2 on one side or the other); the session goes on.
+    const session = await h2connect(server)
+    await within(once(session, 'remoteSettings'), 5000, 'settings')
+    await new Promise((r) => setTimeout(r, 50))
+    const stream = session.request({ ':path': '/ok', 'x-big': big })
+    stream.on('error', () => {})
+    stream.resume()
+    await within(new Promise((r) => stream.once('close', r)), 5000, 'the oversized stream to end')
+    assert.equal(stream.rstCode, constants.NGHTTP2_ENHANCE_YOUR_CALM)
+    assert.equal((await h2request(session, { ':path': '/ok', 'x-fine': 'a'.repeat(8 * 1024) })).body, 'ok')
+    session.close()
+  })
+})
