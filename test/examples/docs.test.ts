@@ -1,30 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { docSnippets, ROOT } from '../helpers/doc-snippets.ts'
 
 // The guides promise that every ```ts block starting with `import` is a whole program. Run each
 // one: it must exit 0 on its own, or, if it is a server that prints `listening on`, answer
 // SIGTERM by closing and exiting 0.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const GUIDES = ['docs/routing.md', 'docs/server.md', 'docs/static.md', 'docs/streaming.md', 'docs/websocket.md']
-
-function snippets(file: string): Array<{ line: number; code: string }> {
-  const out: Array<{ line: number; code: string }> = []
-  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== '```ts') continue
-    const start = i + 1
-    let end = start
-    while (end < lines.length && lines[end] !== '```') end++
-    const code = lines.slice(start, end).join('\n')
-    if (code.startsWith('import ')) out.push({ line: start + 1, code })
-    i = end
-  }
-  return out
-}
 
 function run(path: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -51,7 +35,7 @@ function run(path: string): Promise<{ code: number | null; out: string; err: str
 
 for (const guide of GUIDES) {
   test(`${guide}: every runnable snippet runs`, { timeout: 180_000 }, async (t) => {
-    const found = snippets(guide)
+    const found = docSnippets(guide)
     assert.ok(found.length >= 3, `${guide} has runnable snippets`)
     const dir = mkdtempSync(join(ROOT, '.doc-snippets-'))
     try {

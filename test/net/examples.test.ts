@@ -2,13 +2,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { docSnippets, ROOT } from '../helpers/doc-snippets.ts'
 import { connect } from 'weft/net'
 import { within } from './helpers.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const LISTENING = /listening on (tcp|tls|unix|udp):\/?\/?(\S+)/
 
 interface Run {
@@ -61,23 +60,8 @@ test('examples/tcp_echo.ts echoes and exits 0 on SIGTERM', { timeout: 30_000 }, 
   assert.equal(result.out.match(/listening on /g)?.length, 1)
 })
 
-function snippets(file: string): Array<{ line: number; code: string }> {
-  const out: Array<{ line: number; code: string }> = []
-  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== '```ts') continue
-    const start = i + 1
-    let end = start
-    while (end < lines.length && lines[end] !== '```') end++
-    const code = lines.slice(start, end).join('\n')
-    if (code.startsWith('import ')) out.push({ line: start + 1, code })
-    i = end
-  }
-  return out
-}
-
 test('docs/net.md: every runnable snippet runs', { timeout: 180_000 }, async (t) => {
-  const found = snippets('docs/net.md')
+  const found = docSnippets('docs/net.md')
   assert.ok(found.length >= 3, 'docs/net.md has runnable snippets')
   const dir = mkdtempSync(join(ROOT, '.doc-snippets-net-'))
   try {

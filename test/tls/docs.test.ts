@@ -3,28 +3,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { docSnippets, ROOT } from '../helpers/doc-snippets.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const GUIDE = 'docs/tls-http2.md'
-
-function snippets(): Array<{ line: number; code: string }> {
-  const out: Array<{ line: number; code: string }> = []
-  const lines = readFileSync(join(ROOT, GUIDE), 'utf8').split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== '```ts') continue
-    const start = i + 1
-    let end = start
-    while (end < lines.length && lines[end] !== '```') end++
-    const code = lines.slice(start, end).join('\n')
-    if (code.startsWith('import ')) out.push({ line: start + 1, code })
-    i = end
-  }
-  return out
-}
-
 
 function run(path: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -42,7 +25,7 @@ function run(path: string): Promise<{ code: number | null; out: string; err: str
 }
 
 test(`${GUIDE}: every runnable snippet runs`, { timeout: 180_000 }, async (t) => {
-  const found = snippets()
+  const found = docSnippets(GUIDE)
   assert.ok(found.length >= 8, `${GUIDE} has runnable snippets`)
   // Inside the package (not /tmp) so `weft/net` resolves as it does for users.
   const dir = mkdtempSync(join(ROOT, '.doc-snippets-'))
