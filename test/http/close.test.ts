@@ -3,22 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { App, serve, type Request } from 'weft'
 import { RawClient, delay, get, parseResponse } from '../helpers/raw.ts'
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
+import { within } from '../helpers/wait.ts'
 
 const STREAM_PARTS = 20
 const streamBody = Array.from({ length: STREAM_PARTS }, (_, i) => `chunk-${i};`).join('')

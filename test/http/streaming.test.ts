@@ -7,26 +7,10 @@ import { Readable } from 'node:stream'
 import { App, type Request } from 'weft'
 import { withServer } from '../helpers/server.ts'
 import { RawClient, delay, parseResponse } from '../helpers/raw.ts'
+import { within } from '../helpers/wait.ts'
 
 const CHUNK = Buffer.alloc(16 * 1024, 0x61)
 const TOTAL = 2000 // 32 MiB in all: far more than the socket buffers on both ends can hold
-
-/** Resolves `p`, or rejects after `ms` (a bounded wait, not a timing assertion). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void

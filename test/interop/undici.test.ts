@@ -5,22 +5,7 @@ import { Readable } from 'node:stream'
 import { Agent, Pool, request } from 'undici'
 import { App, type Server } from 'weft'
 import { withServer } from '../helpers/server.ts'
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
+import { within } from '../helpers/wait.ts'
 
 function countConnections(server: Server): () => number {
   let n = 0

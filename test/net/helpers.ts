@@ -1,22 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { once } from 'node:events'
-
-/** Rejects if `p` has not settled within `ms` (a bound on waiting, never a timing assertion). */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
+export { within } from '../helpers/wait.ts'
 
 /** Whether `p` is still pending after a few event-loop turns (and a short grace period). */
 export async function stillPending(p: Promise<unknown>, graceMs = 50): Promise<boolean> {

@@ -7,6 +7,8 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { TlsServerConfig, type TlsServerOptions } from 'weft/tls'
+import { within } from '../helpers/wait.ts'
+export { within } from '../helpers/wait.ts'
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/tls/', import.meta.url))
 export const fixture = (name: string): string => `${FIXTURES}${name}`
@@ -120,23 +122,6 @@ export function sClient(port: number, args: string[]): Promise<{ code: number | 
       clearTimeout(timer)
       resolve({ code, out })
     })
-  })
-}
-
-/** Rejects if `p` has not settled within `ms` (a bound on waiting, never a timing assertion). */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
   })
 }
 
