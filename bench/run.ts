@@ -20,6 +20,7 @@ import { askStats } from './lib/stats.ts'
 import { STATIC_SERVERS } from './lib/static-servers.ts'
 import { runStatic, saveStatic } from './static.ts'
 import { phaseWebSocket } from './ws-phase.ts'
+import { phaseNetMemory } from './net-phase.ts'
 import { phaseHttp2 } from './h2-phase.ts'
 import type { MemoryStats } from './servers/common.ts'
 
@@ -49,7 +50,7 @@ const config = {
   memConnections: Math.round(envNumber('BENCH_MEM_CONNS', 10_000)),
   generator: pickGenerator(process.env.BENCH_LOADGEN),
   only: envList('BENCH_ONLY'),
-  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2'],
+  phases: envList('BENCH_PHASES') ?? ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2', 'net'],
   streamSeconds: envNumber('BENCH_STREAM_SECONDS', 20),
   streamRate: envNumber('BENCH_STREAM_RATE', 1_000_000),
   save: process.env.BENCH_SAVE !== '0',
@@ -63,7 +64,7 @@ const SERVER_CPU = '0'
 const LOAD_CPU = '1'
 const ALIASES: Record<string, string> = { 'node:http': 'node', http: 'node', 'raw-net': 'net', 'node:net': 'net', raw: 'net' }
 
-const PHASES = ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2']
+const PHASES = ['throughput', 'latency', 'memory', 'static', 'stream-memory', 'ws', 'h2', 'net']
 const HTTP_PHASES = ['throughput', 'latency', 'memory']
 
 /** BENCH_ONLY's ids, with aliases resolved (null: every server). */
@@ -538,6 +539,8 @@ async function main(): Promise<void> {
 
   // WebSocket: weft vs the ws package (echo, broadcast, idle memory); see bench/ws-phase.ts.
   if (config.phases.includes('ws')) log(`\n${await phaseWebSocket(log, config.save)}`)
+  // weft/net: memory per idle TCP echo connection, against raw node:net; see bench/net-phase.ts.
+  if (config.phases.includes('net')) log(`\n${await phaseNetMemory(log, config.save)}`)
   // HTTP/2: weft vs raw node:http2 and Fastify under h2load, and TLS handshake times; bench/h2-phase.ts.
   if (config.phases.includes('h2')) log(`\n${await phaseHttp2(log, config.save)}`)
 }
