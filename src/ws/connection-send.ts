@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import { CloseCode } from './close-codes.ts'
 import { encodeFrame } from './frame-writer.ts'
-import { Opcode } from './opcodes.ts'
+import { messageOpcode, messagePayload } from './message-kind.ts'
 import type { DeflateOptions, PerMessageDeflate } from './permessage-deflate.ts'
 import type { PubSub } from './pubsub.ts'
 import { Pending, SendQueue } from './send-queue.ts'
@@ -78,16 +78,8 @@ export abstract class ConnectionSender<Data> {
    */
   send(data: WebSocketData, options?: SendOptions): SendStatus {
     if (this.readyState !== OPEN || (this.flags & CLOSE_QUEUED) !== 0) return 'dropped'
-    let payload: string | Uint8Array
-    let binary: boolean
-    if (typeof data === 'string') {
-      payload = data
-      binary = options?.binary === true
-    } else {
-      payload = data instanceof ArrayBuffer ? new Uint8Array(data) : data
-      binary = options?.binary !== false
-    }
-    const opcode = binary ? Opcode.Binary : Opcode.Text
+    const payload = messagePayload(data)
+    const opcode = messageOpcode(data, options)
     const deflate = this.deflate
     if (deflate !== null && options?.compress !== false && deflate.canCompress) {
       const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length

@@ -5,6 +5,7 @@ import { type WebSocket, OPEN } from './connection.ts'
 import { deflateMessage } from './permessage-deflate.ts'
 import { encodeFrame } from './frame-writer.ts'
 import { Opcode } from './opcodes.ts'
+import { messageOpcode, messagePayload } from './message-kind.ts'
 import { Pending } from './send-queue.ts'
 import type { SendOptions, WebSocketData } from './types.ts'
 
@@ -70,16 +71,8 @@ export class PubSub {
   publish(topic: string, data: WebSocketData, options?: SendOptions, except?: Conn): number {
     const subs = this.topics.get(topic)
     if (subs === undefined) return 0
-    let payload: string | Uint8Array
-    let binary: boolean
-    if (typeof data === 'string') {
-      payload = data
-      binary = options?.binary === true
-    } else {
-      payload = data instanceof ArrayBuffer ? new Uint8Array(data) : data
-      binary = options?.binary !== false
-    }
-    const opcode = binary ? Opcode.Binary : Opcode.Text
+    const payload = messagePayload(data)
+    const opcode = messageOpcode(data, options)
     const compress = options?.compress
     let length = -1
     let plain: Buffer | null = null
@@ -107,7 +100,7 @@ export class PubSub {
               job.waiting.push(ws)
               count++
             }
-          } else if (ws.send(payload, { binary, compress: true }) !== 'dropped') {
+          } else if (ws.send(payload, { binary: opcode === Opcode.Binary, compress: true }) !== 'dropped') {
             // Context takeover: this connection's own compressor must see every message.
             count++
           }
