@@ -7,6 +7,7 @@ import { statusText } from '../errors.ts'
 import { discard, writeResponse } from './write.ts'
 import { upgradeListener } from './node-upgrade.ts'
 import type { WebSocketHub } from '../../ws/hub.ts'
+import { dispatchSafely } from './dispatch.ts'
 
 /** Limits for the node:http engine (all times in milliseconds). */
 export interface H1Limits {
@@ -143,20 +144,9 @@ export function createH1Server(hooks: EngineHooks, limits: H1Limits): NodeServer
     const transport = new NodeTransport(incoming, outgoing)
     if (expectContinue) transport.awaitingContinue = hasBody(incoming)
     const req = new Request(incoming.method ?? 'GET', url, incoming.headers, transport, hooks.settings)
-    let result: Response | Promise<Response>
-    try {
-      result = hooks.dispatch(req)
-    } catch (error) {
-      result = hooks.fallback(error, req)
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (res) => send(transport, req, res, hooks, limits),
-        (error: unknown) => send(transport, req, hooks.fallback(error, req), hooks, limits),
-      )
-    } else {
-      send(transport, req, result, hooks, limits)
-    }
+    const result = dispatchSafely(hooks, req)
+    if (result instanceof Promise) void result.then((res) => send(transport, req, res, hooks, limits))
+    else send(transport, req, result, hooks, limits)
   }
 }
 

@@ -7,6 +7,7 @@ import type { EngineHooks } from './node-h1.ts'
 import { writeH2Response, stopUnreadBody } from './h2-write.ts'
 import { SessionGuard, type FloodKind, type FloodLimits } from './h2-guard.ts'
 import { discard } from './write.ts'
+import { dispatchSafely } from './dispatch.ts'
 
 /** Settings and limits of the node:http2 engine (times in ms). */
 export interface H2Limits extends FloodLimits {
@@ -191,20 +192,9 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     }
     const transport = new H2Transport(stream, facts)
     const req = new Request(method, path, headers, transport, hooks.settings)
-    let result: Response | Promise<Response>
-    try {
-      result = hooks.dispatch(req)
-    } catch (error) {
-      result = hooks.fallback(error, req)
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (res) => send(transport, req, res),
-        (error: unknown) => send(transport, req, hooks.fallback(error, req)),
-      )
-    } else {
-      send(transport, req, result)
-    }
+    const result = dispatchSafely(hooks, req)
+    if (result instanceof Promise) void result.then((res) => send(transport, req, res))
+    else send(transport, req, result)
   }
 
   function send(transport: H2Transport, req: Request, res: Response): void {

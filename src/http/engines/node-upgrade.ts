@@ -12,6 +12,7 @@ import { UpgradeTransport, WebSocketAccept } from '../../ws/route.ts'
 import type { WebSocketHub } from '../../ws/hub.ts'
 import type { EngineHooks } from './node-h1.ts'
 import { discard } from './write.ts'
+import { dispatchSafely } from './dispatch.ts'
 
 class NodeUpgradeTransport extends UpgradeTransport {
   private controller: AbortController | null = null
@@ -51,20 +52,9 @@ export function upgradeListener(hooks: EngineHooks, hub: WebSocketHub): (incomin
     const url = incoming.url ?? '/'
     if (url.charCodeAt(0) !== 47) return writeRaw(socket, 400, {}, null, false)
     const req = new Request(incoming.method ?? 'GET', url, incoming.headers, new NodeUpgradeTransport(incoming, socket), hooks.settings)
-    let result: Response | Promise<Response>
-    try {
-      result = hooks.dispatch(req)
-    } catch (error) {
-      result = hooks.fallback(error, req)
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (res) => finish(hooks, hub, req, socket, head, res),
-        (error: unknown) => finish(hooks, hub, req, socket, head, hooks.fallback(error, req)),
-      )
-    } else {
-      finish(hooks, hub, req, socket, head, result)
-    }
+    const result = dispatchSafely(hooks, req)
+    if (result instanceof Promise) void result.then((res) => finish(hooks, hub, req, socket, head, res))
+    else finish(hooks, hub, req, socket, head, result)
   }
 }
 
