@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import { serializeCookie, type CookieOptions } from './cookies.ts'
 import { ResponseHeaders, type HeadersInit } from './headers.ts'
+import type { PushOptions } from './request.ts'
 
 /** What a response body can be. Streams and async iterables are sent with backpressure. */
 export type ResponseBody =
@@ -10,6 +11,12 @@ export type ResponseBody =
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array | string>
   | null
+
+/** A push recorded by `res.push()`, made by the HTTP/2 engine when it sends the response. */
+export interface RecordedPush {
+  readonly path: string
+  readonly options: PushOptions | undefined
+}
 
 export interface ResponseInit {
   status?: number
@@ -29,11 +36,17 @@ export class Response {
   status: number
   readonly headers: ResponseHeaders
   body: ResponseBody
+  /**
+   * Pushes recorded by `push()`, in order; null until the first one, so a response that pushes
+   * nothing allocates nothing for them. Engines read it; HTTP/1.1 ignores it.
+   */
+  pushes: RecordedPush[] | null
 
   constructor(body: ResponseBody = null, init?: ResponseInit) {
     this.status = init?.status ?? 200
     this.headers = new ResponseHeaders(init?.headers)
     this.body = body
+    this.pushes = null
     // Default content types as the web Response does; written straight to the map because the
     // values are known to be valid.
     if (body !== null && this.headers.map['content-type'] === undefined) {
@@ -45,6 +58,21 @@ export class Response {
   /** Adds a Set-Cookie header; returns the response for chaining. */
   cookie(name: string, value: string, options?: CookieOptions): this {
     this.headers.append('set-cookie', serializeCookie(name, value, options))
+    return this
+  }
+
+  /**
+   * HTTP/2 server push, declared on the response: when it is sent on an HTTP/2 stream, weft
+   * first pushes each recorded `path` (PUSH_PROMISE before the response's HEADERS, as RFC 9113
+   * §8.4 asks) and answers it through the same app, as `req.push()` does. Skipped where push is
+   * not possible: HTTP/1.1, a client that disabled push, a pushed stream, a HEAD request.
+   * `path` must be a path (`/style.css`). Returns the response for chaining.
+   */
+  push(path: string, options?: PushOptions): this {
+    if (path.charCodeAt(0) !== 47) throw new TypeError(`push(): expected a path starting with '/', got ${JSON.stringify(path)}`)
+    const push: RecordedPush = { path, options }
+    if (this.pushes === null) this.pushes = [push]
+    else this.pushes.push(push)
     return this
   }
 

@@ -48,7 +48,10 @@ export interface ServeOptions {
   trustProxy?: TrustProxy
   /** Time allowed to receive the request headers (default 30 s; 408 after). */
   headersTimeout?: number
-  /** Time allowed to receive the whole request (default 60 s; 408 after; 0 disables). */
+  /**
+   * Time allowed to receive the whole request (default 60 s; 408 after; 0 disables). Over
+   * HTTP/2 it applies per stream, to streams with a request body.
+   */
   requestTimeout?: number
   /** How long an idle keep-alive connection stays open (default 5 s). */
   keepAliveTimeout?: number
@@ -253,6 +256,8 @@ function h2Limits(options: ServeOptions, limits: H1Limits): H2Limits {
     maxSessionMemory: o.maxSessionMemory ?? d.maxSessionMemory,
     idleTimeout: o.idleTimeout ?? d.idleTimeout,
     sendTimeout: limits.sendTimeout,
+    // Per stream over HTTP/2: each request's body must arrive within it.
+    requestTimeout: limits.requestTimeout,
     floodWindow: o.floodWindow ?? d.floodWindow,
     maxResets: o.maxResets ?? d.maxResets,
     maxPings: o.maxPings ?? d.maxPings,

@@ -1,7 +1,8 @@
 import { constants, createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 import { Request, type EarlyHints, type IncomingHeaders, type RequestTransport } from '../request.ts'
-import type { Response } from '../response.ts'
+import { TEXT_TYPE, type RecordedPush, type Response } from '../response.ts'
+import { HttpError, statusText } from '../errors.ts'
 import { tlsInfo, type RequestTlsInfo } from '../tls-info.ts'
 import type { EngineHooks } from './node-h1.ts'
 import { writeH2Response, stopUnreadBody } from './h2-write.ts'
@@ -22,6 +23,12 @@ export interface H2Limits extends FloodLimits {
   /** A session with no frames for this long is closed gracefully (GOAWAY); 0 never. */
   idleTimeout: number
   sendTimeout: number
+  /**
+   * A stream with a request body must receive all of it (END_STREAM) within this many ms of
+   * opening, or it is answered 408 (or reset, once its response has begun); 0 never. Streams
+   * without a body (END_STREAM on HEADERS: GET, HEAD) get no timer at all.
+   */
+  requestTimeout: number
 }
 
 /** The engine: the node:http2 server (it never listens; connections are handed to it) and its sessions. */
@@ -40,6 +47,7 @@ interface SessionFacts {
   readonly remoteAddress: string
   readonly encrypted: boolean
   readonly engine: StreamHandler
+  readonly guard: SessionGuard
 }
 
 const ABORTED = AbortSignal.abort()
@@ -50,7 +58,7 @@ class H2Transport implements RequestTransport {
   private controller: AbortController | null = null
   constructor(
     readonly stream: ServerHttp2Stream,
-    private readonly facts: SessionFacts,
+    readonly facts: SessionFacts,
   ) {}
 
   get remoteAddress(): string {
@@ -87,6 +95,12 @@ class H2Transport implements RequestTransport {
 
   abort(): void {
     if (this.controller !== null && !this.controller.signal.aborted) this.controller.abort(new Error('client disconnected'))
+  }
+
+  /** The request body came too late: req.signal aborts with the 408, now or when first read. */
+  timedOut(error: HttpError): void {
+    if (this.controller === null) this.controller = new AbortController()
+    if (!this.controller.signal.aborted) this.controller.abort(error)
   }
 
   tls(): RequestTlsInfo | null {
@@ -149,8 +163,8 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     // A session error (a bad frame, a reset socket) ends that session; nothing to report.
     session.on('error', ignore)
     const socket = session.socket as Socket
-    const facts: SessionFacts = { socket, remoteAddress: socket.remoteAddress ?? '', encrypted: (socket as { encrypted?: boolean }).encrypted === true, engine: onStream }
     const guard = new SessionGuard(session, limits, onFlood)
+    const facts: SessionFacts = { socket, remoteAddress: socket.remoteAddress ?? '', encrypted: (socket as { encrypted?: boolean }).encrypted === true, engine: onStream, guard }
     if (limits.idleTimeout > 0) session.setTimeout(limits.idleTimeout, () => session.close())
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       // on, not once: 'aborted' fires at most once, and once() would wrap the listener per stream.
@@ -191,6 +205,9 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       return
     }
     const transport = new H2Transport(stream, facts)
+    // Only a stream whose body is still to come can be held open by a slow client; odd ids are
+    // the client's streams (RFC 9113 §5.1.1), even ones our pushes, which have no body.
+    if (limits.requestTimeout > 0 && !stream.endAfterHeaders && ((stream.id ?? 0) & 1) === 1) armRequestTimeout(transport, limits)
     const req = new Request(method, path, headers, transport, hooks.settings)
     const result = dispatchSafely(hooks, req)
     if (result instanceof Promise) void result.then((res) => send(transport, req, res))
@@ -203,6 +220,9 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       discard(res.body)
       return
     }
+    // Declared pushes go first: PUSH_PROMISE must precede the response that refers to them
+    // (RFC 9113 §8.4). A HEAD response has no content for them to accompany.
+    if (res.pushes !== null && req.method !== 'HEAD') pushAll(req, res.pushes)
     try {
       writeH2Response(stream, res, req.method === 'HEAD', limits.sendTimeout, () => transport.abort())
     } catch (error) {
@@ -223,4 +243,65 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       for (const session of sessions) session.destroy()
     },
   }
+}
+
+function pushAll(req: Request, pushes: readonly RecordedPush[]): void {
+  // req.push returns false when the client refused push or the stream cannot push; the
+  // response goes out regardless, as with the imperative form.
+  for (const push of pushes) req.push(push.path, push.options)
+}
+
+const TIMEOUT_BODY = `${statusText(408)}\n`
+
+/**
+ * Bounds the time a stream's request body may take, as requestTimeout does for a whole
+ * HTTP/1.1 request: without it, a client could trickle (or never finish) a body while keeping
+ * the session alive with other streams and PINGs. One timer and two listeners, only for streams
+ * with a body.
+ */
+function armRequestTimeout(transport: H2Transport, limits: H2Limits): void {
+  const stream = transport.stream
+  const timer = setTimeout(onRequestTimeout, limits.requestTimeout, transport, limits.sendTimeout)
+  const clear = (): void => clearTimeout(timer)
+  // 'end': the handler has read the whole body. 'close': the stream is over either way.
+  stream.on('end', clear)
+  stream.on('close', clear)
+}
+
+function onRequestTimeout(transport: H2Transport, sendTimeout: number): void {
+  const stream = transport.stream
+  if (stream.destroyed || stream.closed) return
+  // END_STREAM has arrived and the body waits, unread, for the handler: the client is not late.
+  if (stream.state.remoteClose === 1) return
+  const error = new HttpError(408, 'The request body did not arrive within the request timeout')
+  // The resets below are ours, not the client's: they must not count towards its reset budget.
+  stream.off('aborted', transport.facts.guard.onStreamAborted)
+  if (stream.headersSent) {
+    // Part of the response is out: all that is left is to end the stream.
+    transport.timedOut(error)
+    cancelRequest(stream, constants.NGHTTP2_CANCEL, error)
+    return
+  }
+  stream.respond({ ':status': 408, 'content-type': TEXT_TYPE, 'content-length': String(TIMEOUT_BODY.length) })
+  stream.end(TIMEOUT_BODY)
+  transport.timedOut(error)
+  // Once the 408 is out, RST_STREAM(NO_ERROR) tells the client to stop sending without
+  // discarding the answer (RFC 9113 §8.1). A client that does not take even the 408 (a closed
+  // flow-control window) is cut off after sendTimeout, as a streamed response would be.
+  const unread = setTimeout(cancelRequest, sendTimeout, stream, constants.NGHTTP2_CANCEL, error)
+  stream.once('finish', () => {
+    clearTimeout(unread)
+    cancelRequest(stream, constants.NGHTTP2_NO_ERROR, error)
+  })
+  stream.once('close', () => clearTimeout(unread))
+}
+
+function cancelRequest(stream: ServerHttp2Stream, code: number, error: HttpError): void {
+  if (stream.destroyed) return
+  stream.close(code)
+  // A body read still pending must fail, not hang; and after RST_STREAM(NO_ERROR) node would
+  // end the readable side cleanly, passing a truncated body off as whole. Destroying with the
+  // 408 rejects the read (and its handler answers nothing more: the response is out). The
+  // RST_STREAM above keeps its code; node sends no second one.
+  if (!stream.readableEnded) stream.destroy(error)
 }
