@@ -2,8 +2,9 @@
  * The HTTP/2 phase of `npm run bench` (BENCH_PHASES=h2): h2load with 10 connections × 100
  * concurrent streams (`-c 10 -m 100`) on `GET /` against weft (`http2: true`, cleartext prior
  * knowledge), raw node:http2 (the 'stream' API) and Fastify (`http2: true`); interleaved rounds,
- * servers on CPU 0 and h2load on CPU 1. Then TLS handshake time against weft's HTTPS server,
- * full and resumed with a TLS 1.3 ticket (bench/clients/tls-handshake.ts), p50 and p99.
+ * servers on CPU 0 and h2load on CPU 1. Then TLS handshake time against weft's HTTPS server and a
+ * bare node:tls server, full and resumed with a TLS 1.3 ticket (bench/clients/tls-handshake.ts),
+ * p50 and p99.
  * Writes bench/results/latest-h2.md unless BENCH_SAVE=0.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -57,16 +58,45 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN
 }
 
-async function handshakes(): Promise<{ full: number[]; resumed: number[]; reused: number }> {
-  const server = await startServer(H2_SERVERS[0]!, { cpu: '0', env: { BENCH_TLS: '1' } })
-  try {
-    const out = await run(process.execPath, ['--conditions=source', '--import', 'tsx', HANDSHAKE, String(server.port), String(settings.handshakes), CA], { cpu: '1', timeoutMs: 300_000 })
-    const line = out.stdout.split('\n').find((l) => l.startsWith('{"type":"result"'))
-    if (line === undefined) throw new Error(`handshake client failed (${out.code}): ${out.stderr.slice(-1000)}`)
-    return JSON.parse(line) as { full: number[]; resumed: number[]; reused: number }
-  } finally {
-    await stop(server.child)
+interface Handshakes {
+  full: number[]
+  resumed: number[]
+  reused: number
+}
+
+const TLS_SERVERS: ServerSpec[] = [
+  { id: 'weft', label: 'weft', file: 'h2-weft.ts' },
+  { id: 'node', label: 'node:tls', file: 'tls-node.ts' },
+]
+
+/**
+ * Handshake times against weft's HTTPS server and, in interleaved rounds, against a bare
+ * node:tls server with the same certificate: most of a handshake here is the machine, OpenSSL and
+ * Node's socket setup, and the bare server shows how much of it that is.
+ */
+async function handshakes(log: (s: string) => void): Promise<Record<string, Handshakes>> {
+  const result: Record<string, Handshakes> = { weft: { full: [], resumed: [], reused: 0 }, node: { full: [], resumed: [], reused: 0 } }
+  const perRound = Math.max(1, Math.ceil(settings.handshakes / settings.rounds))
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = round % 2 === 0 ? TLS_SERVERS : [...TLS_SERVERS].reverse()
+    for (const spec of order) {
+      const server = await startServer(spec, { cpu: '0', env: { BENCH_TLS: '1' } })
+      try {
+        const out = await run(process.execPath, ['--conditions=source', '--import', 'tsx', HANDSHAKE, String(server.port), String(perRound), CA], { cpu: '1', timeoutMs: 300_000 })
+        const line = out.stdout.split('\n').find((l) => l.startsWith('{"type":"result"'))
+        if (line === undefined) throw new Error(`handshake client failed (${out.code}): ${out.stderr.slice(-1000)}`)
+        const r = JSON.parse(line) as Handshakes
+        const into = result[spec.id]!
+        into.full.push(...r.full)
+        into.resumed.push(...r.resumed)
+        into.reused += r.reused
+        log(`tls round ${round + 1} ${spec.label.padEnd(10)} full p50 ${fmtMs(percentile(r.full, 50))}, resumed p50 ${fmtMs(percentile(r.resumed, 50))} p99 ${fmtMs(percentile(r.resumed, 99))}`)
+      } finally {
+        await stop(server.child)
+      }
+    }
   }
+  return result
 }
 
 export async function phaseHttp2(log: (s: string) => void, save: boolean): Promise<string> {
@@ -84,7 +114,9 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
       }
     }
   }
-  const hs = await handshakes()
+  const all = await handshakes(log)
+  const hs = all.weft!
+  const base = all.node!
   const rate = (id: string): number => median(samples[id]!.map((s) => s.rate))
   const vsFastify = rate('weft') / rate('fastify')
   const vsNode = rate('weft') / rate('node')
@@ -96,12 +128,12 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
       ['server', 'req/s', 'server CPU'],
       H2_SERVERS.map((s) => [s.label, fmtInt(rate(s.id)), fmtPct(median(samples[s.id]!.map((x) => x.serverCpu)))]),
     ),
-    `\n### TLS handshakes against weft (${fmtInt(settings.handshakes)} each, sequential, TLS 1.3, ALPN h2)\n`,
+    `\n### TLS handshakes (${fmtInt(hs.full.length)} full and ${fmtInt(hs.resumed.length)} resumed per server, sequential, alternating, TLS 1.3, ALPN h2; connect() to 'secureConnect' at the client)\n`,
     table(
-      ['handshake', 'p50', 'p99'],
+      ['handshake', 'weft p50', 'weft p99', 'node:tls p50', 'node:tls p99', 'weft ÷ node:tls (p99)'],
       [
-        ['full', p(hs.full, 50), p(hs.full, 99)],
-        [`resumed (${hs.reused}/${hs.resumed.length} reused)`, p(hs.resumed, 50), p(hs.resumed, 99)],
+        ['full', p(hs.full, 50), p(hs.full, 99), p(base.full, 50), p(base.full, 99), fmtRatio(percentile(hs.full, 99) / percentile(base.full, 99))],
+        [`resumed (weft ${hs.reused}/${hs.resumed.length} reused)`, p(hs.resumed, 50), p(hs.resumed, 99), p(base.resumed, 50), p(base.resumed, 99), fmtRatio(percentile(hs.resumed, 99) / percentile(base.resumed, 99))],
       ],
     ),
     `\n### targets\n`,
@@ -123,7 +155,7 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
     const day = new Date().toISOString().slice(0, 10)
     let file = `${dir}${day}-h2.json`
     for (let i = 2; existsSync(file); i++) file = `${dir}${day}-h2-${i}.json`
-    writeFileSync(file, JSON.stringify({ settings, samples, handshakes: hs }, null, 2))
+    writeFileSync(file, JSON.stringify({ settings, samples, handshakes: all }, null, 2))
   }
   return text
 }
