@@ -25,7 +25,7 @@ export interface Http2Options {
   maxHeaderListSize?: number
   /** Memory a connection may use in nghttp2, in MB, before it refuses new streams (default 10). */
   maxSessionMemory?: number
-  /** A connection with no frames for this long is closed with GOAWAY (default 60 s; 0 never). */
+  /** A connection that reads and writes nothing for this long gets GOAWAY (default 60 s, checked every quarter of it; 0 never). */
   idleTimeout?: number
   /** Window for the flood budgets below, in ms (default 10 s). */
   floodWindow?: number

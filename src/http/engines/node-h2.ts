@@ -20,7 +20,10 @@ export interface H2Limits extends FloodLimits {
   maxHeaderListSize: number
   /** Memory nghttp2 may use per session, in MB, before new streams are refused. */
   maxSessionMemory: number
-  /** A session with no frames for this long is closed gracefully (GOAWAY); 0 never. */
+  /**
+   * A session that reads and writes nothing for this long is closed gracefully (GOAWAY); 0
+   * never. Checked by a sweep every quarter of it, so the close comes within 1 to 1.25 times it.
+   */
   idleTimeout: number
   sendTimeout: number
   /**
@@ -34,7 +37,7 @@ export interface H2Limits extends FloodLimits {
 /** The engine: the node:http2 server (it never listens; connections are handed to it) and its sessions. */
 export interface H2Engine {
   readonly server: Http2Server
-  readonly sessions: ReadonlySet<ServerHttp2Session>
+  readonly sessions: ReadonlyMap<ServerHttp2Session, unknown>
   /** Graceful: GOAWAY to every session; open streams finish, then each session closes. */
   closeAll(): void
   /** Ends every session now. */
@@ -43,12 +46,19 @@ export interface H2Engine {
 
 /** What every stream of a session shares: looked up once per session, not per request. */
 interface SessionFacts {
+  readonly session: ServerHttp2Session
   readonly socket: Socket
   readonly remoteAddress: string
   readonly encrypted: boolean
   readonly engine: StreamHandler
   readonly guard: SessionGuard
+  /** Bytes read and written when the idle sweep last looked, and how many sweeps saw no change. */
+  activity: number
+  quiet: number
 }
+
+/** Sweeps per idleTimeout: a quiet session is closed on the fourth sweep that finds it unchanged. */
+const IDLE_SWEEPS = 4
 
 const ABORTED = AbortSignal.abort()
 function ignore(): void {}
@@ -155,17 +165,44 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     // with the byte limit instead (h1 has no count limit, only the size one).
     maxHeaderListPairs: Math.max(128, Math.floor(limits.maxHeaderListSize / 32)),
   })
-  const sessions = new Set<ServerHttp2Session>()
+  const sessions = new Map<ServerHttp2Session, SessionFacts>()
+  // Idle sessions are found by one sweep for all of them rather than session.setTimeout(): that
+  // timer is refreshed on every read and write of every stream, a measurable cost per request.
+  let sweeper: NodeJS.Timeout | null = null
+  const sweep = (): void => {
+    for (const facts of sessions.values()) {
+      const activity = facts.socket.bytesRead + facts.socket.bytesWritten
+      if (activity !== facts.activity) {
+        facts.activity = activity
+        facts.quiet = 0
+      } else if (++facts.quiet >= IDLE_SWEEPS && !facts.session.closed) facts.session.close()
+    }
+  }
 
   server.on('session', (session: ServerHttp2Session) => {
-    sessions.add(session)
-    session.once('close', () => sessions.delete(session))
     // A session error (a bad frame, a reset socket) ends that session; nothing to report.
     session.on('error', ignore)
     const socket = session.socket as Socket
     const guard = new SessionGuard(session, limits, onFlood)
-    const facts: SessionFacts = { socket, remoteAddress: socket.remoteAddress ?? '', encrypted: (socket as { encrypted?: boolean }).encrypted === true, engine: onStream, guard }
-    if (limits.idleTimeout > 0) session.setTimeout(limits.idleTimeout, () => session.close())
+    const facts: SessionFacts = {
+      session,
+      socket,
+      remoteAddress: socket.remoteAddress ?? '',
+      encrypted: (socket as { encrypted?: boolean }).encrypted === true,
+      engine: onStream,
+      guard,
+      activity: -1,
+      quiet: 0,
+    }
+    sessions.set(session, facts)
+    if (limits.idleTimeout > 0 && sweeper === null) sweeper = setInterval(sweep, limits.idleTimeout / IDLE_SWEEPS).unref()
+    session.once('close', () => {
+      sessions.delete(session)
+      if (sessions.size === 0 && sweeper !== null) {
+        clearInterval(sweeper)
+        sweeper = null
+      }
+    })
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       // on, not once: 'aborted' fires at most once, and once() would wrap the listener per stream.
       stream.on('aborted', guard.onStreamAborted)
@@ -180,23 +217,25 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     stream.on('error', ignore)
     const method = raw[':method'] ?? 'GET'
     const path = raw[':path']
-    // Pseudo-headers are dropped so req.headers looks as it does over HTTP/1.1; :authority
-    // becomes Host, which an HTTP/2 client must not send alongside it (RFC 9113 §8.3.1).
-    const headers: IncomingHeaders = {}
-    // The header list size as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113 §6.5.2). nghttp2
-    // enforces our setting only once the client has acknowledged it, so requests in the
-    // client's first flight are measured here, and answered 431 as over HTTP/1.1.
-    let size = 0
-    for (const name in raw) {
-      const value = raw[name]
-      size += name.length + 32 + (typeof value === 'string' ? value.length : Array.isArray(value) ? value.join('').length + 32 * (value.length - 1) : 0)
-      if (name.charCodeAt(0) !== 58) headers[name] = value
-    }
-    if (size > limits.maxHeaderListSize) {
+    const authority = raw[':authority']
+    // Once the client has acknowledged our SETTINGS, node refuses a header block over
+    // SETTINGS_MAX_HEADER_LIST_SIZE itself (RST_STREAM) and no stream is made. Requests in the
+    // client's first flight come before that: they are measured here and answered 431, as over
+    // HTTP/1.1.
+    if (facts.session.pendingSettingsAck && headerListSize(raw) > limits.maxHeaderListSize) {
       if (!stream.destroyed) stream.respond({ ':status': 431 }, { endStream: true })
       return
     }
-    const authority = raw[':authority']
+    // Pseudo-headers are dropped so req.headers looks as it does over HTTP/1.1; :authority
+    // becomes Host, which an HTTP/2 client must not send alongside it (RFC 9113 §8.3.1). node's
+    // header object is a null-prototype dictionary, made for this stream alone: deleting a few
+    // keys from it costs less than copying the rest.
+    delete raw[':method']
+    delete raw[':path']
+    delete raw[':scheme']
+    delete raw[':authority']
+    if (raw[':protocol'] !== undefined) delete raw[':protocol']
+    const headers = raw as IncomingHeaders
     if (authority !== undefined && headers.host === undefined) headers.host = authority
     if (path === undefined || path.charCodeAt(0) !== 47) {
       // CONNECT (no :path), `OPTIONS *`, or an absolute path that is not one.
@@ -237,12 +276,22 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     server,
     sessions,
     closeAll() {
-      for (const session of sessions) if (!session.closed) session.close()
+      for (const session of sessions.keys()) if (!session.closed) session.close()
     },
     destroyAll() {
-      for (const session of sessions) session.destroy()
+      for (const session of sessions.keys()) session.destroy()
     },
   }
+}
+
+/** The header list size as SETTINGS_MAX_HEADER_LIST_SIZE counts it (RFC 9113 §6.5.2). */
+function headerListSize(raw: IncomingHttpHeaders | Record<string, string>): number {
+  let size = 0
+  for (const name in raw) {
+    const value = raw[name]
+    size += name.length + 32 + (typeof value === 'string' ? value.length : Array.isArray(value) ? value.join('').length + 32 * (value.length - 1) : 0)
+  }
+  return size
 }
 
 function pushAll(req: Request, pushes: readonly RecordedPush[]): void {

@@ -1,0 +1,53 @@
+// HTTP/2 session idle timeout: a session that exchanges nothing is told to go away; one that
+// keeps streaming is not.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { App, type Request } from 'weft'
+import { within } from '../helpers/wait.ts'
+import { constants, goawayCode, h2connect, h2request, withH2 } from './helpers.ts'
+
+test('an idle session gets GOAWAY(NO_ERROR) after idleTimeout; a new session is served', async () => {
+  const a = new App()
+  a.get('/ok', () => 'ok')
+  await withH2(
+    a,
+    false,
+    async (server) => {
+      const session = await h2connect(server)
+      assert.equal((await h2request(session, { ':path': '/ok' })).body, 'ok')
+      assert.equal(await goawayCode(session, 5000), constants.NGHTTP2_NO_ERROR)
+      const next = await h2connect(server)
+      assert.equal((await h2request(next, { ':path': '/ok' })).body, 'ok')
+      next.close()
+    },
+    { http2: { idleTimeout: 200 } },
+  )
+})
+
+test('a session whose response keeps streaming is not closed as idle', async () => {
+  const a = new App()
+  // Writes a chunk every 40 ms for about 8 idle timeouts.
+  a.get('/drip', (req: Request) =>
+    (async function* () {
+      for (let i = 0; i < 40 && !req.signal.aborted; i++) {
+        yield `${i}\n`
+        await new Promise((r) => setTimeout(r, 40))
+      }
+    })(),
+  )
+  await withH2(
+    a,
+    true,
+    async (server) => {
+      const session = await h2connect(server)
+      let goaway = false
+      session.on('goaway', () => (goaway = true))
+      const answer = await within(h2request(session, { ':path': '/drip' }), 10_000, 'the dripped response')
+      assert.equal(answer.body.split('\n').filter(Boolean).length, 40)
+      assert.equal(goaway, false, 'no GOAWAY while the response was streaming')
+      // Then silence: now it goes.
+      assert.equal(await goawayCode(session, 5000), constants.NGHTTP2_NO_ERROR)
+    },
+    { http2: { idleTimeout: 200 } },
+  )
+})
