@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { run, stop } from './lib/procs.ts'
 import { fmtInt, fmtMs, fmtPct, fmtRatio, median, table, verdict } from './lib/report.ts'
 import { startServer, type ServerSpec } from './lib/servers.ts'
-import { processCpuSeconds } from './lib/cpu.ts'
+import { cpuDelta, formatUsage, processCpuSeconds, readCpu, type CoreUsage } from './lib/cpu.ts'
 
 const H2_SERVERS: ServerSpec[] = [
   { id: 'weft', label: 'weft', file: 'h2-weft.ts' },
@@ -39,18 +39,22 @@ interface Sample {
   rate: number
   failed: number
   serverCpu: number
+  /** Per core over the measurement: steal and busy, in percent. */
+  usage: Record<string, CoreUsage>
 }
 
 async function h2load(port: number, pid: number): Promise<Sample> {
   const srv0 = processCpuSeconds(pid)
+  const cpu0 = readCpu()
   const t0 = performance.now()
   const args = ['-c', '10', '-m', '100', '-D', String(settings.duration), `--warm-up-time=${settings.warmup}`, `http://127.0.0.1:${port}/`]
   const out = await run('h2load', args, { cpu: '1', timeoutMs: (settings.duration + settings.warmup + 30) * 1000 })
   const wall = (performance.now() - t0) / 1000
+  const usage = cpuDelta(cpu0, readCpu())
   const rate = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out.stdout)?.[1] ?? NaN)
   const m = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out.stdout)
   if (!Number.isFinite(rate) || m === null) throw new Error(`h2load failed (${out.code}): ${out.stdout.slice(-800)} ${out.stderr.slice(-800)}`)
-  return { rate, failed: Number(m[2]) + Number(m[3]), serverCpu: (100 * (processCpuSeconds(pid) - srv0)) / wall }
+  return { rate, failed: Number(m[2]) + Number(m[3]), serverCpu: (100 * (processCpuSeconds(pid) - srv0)) / wall, usage }
 }
 
 function percentile(values: number[], p: number): number {
@@ -62,6 +66,14 @@ interface Handshakes {
   full: number[]
   resumed: number[]
   reused: number
+  /** Steal per core in each round, in percent. */
+  steal: Record<string, number>[]
+}
+
+/** Median steal per core over samples: "0: 0.1% / 1: 0.3%". */
+function stealOf(samples: Record<string, CoreUsage>[]): string {
+  const cores = [...new Set(samples.flatMap((u) => Object.keys(u)))].sort()
+  return cores.map((c) => `${c.replace('cpu', '')}: ${fmtPct(median(samples.map((u) => u[c]?.steal ?? NaN)))}`).join(' / ') || 'n/a'
 }
 
 const TLS_SERVERS: ServerSpec[] = [
@@ -78,7 +90,7 @@ const TLS_SERVERS: ServerSpec[] = [
  */
 async function handshakes(log: (s: string) => void): Promise<Record<string, Handshakes>> {
   const result: Record<string, Handshakes> = {}
-  for (const spec of TLS_SERVERS) result[spec.id] = { full: [], resumed: [], reused: 0 }
+  for (const spec of TLS_SERVERS) result[spec.id] = { full: [], resumed: [], reused: 0, steal: [] }
   const perRound = Math.max(1, Math.ceil(settings.handshakes / settings.rounds))
   for (let round = 0; round < settings.rounds; round++) {
     // Rotated each round, so no server always follows the same one.
@@ -86,15 +98,18 @@ async function handshakes(log: (s: string) => void): Promise<Record<string, Hand
     for (const spec of order) {
       const server = await startServer(spec, { cpu: '0', env: { BENCH_TLS: '1' } })
       try {
+        const cpu0 = readCpu()
         const out = await run(process.execPath, ['--conditions=source', '--import', 'tsx', HANDSHAKE, String(server.port), String(perRound), CA], { cpu: '1', timeoutMs: 300_000 })
         const line = out.stdout.split('\n').find((l) => l.startsWith('{"type":"result"'))
         if (line === undefined) throw new Error(`handshake client failed (${out.code}): ${out.stderr.slice(-1000)}`)
+        const usage = cpuDelta(cpu0, readCpu())
         const r = JSON.parse(line) as Handshakes
         const into = result[spec.id]!
+        into.steal.push(Object.fromEntries(Object.entries(usage).map(([c, u]) => [c, u.steal])))
         into.full.push(...r.full)
         into.resumed.push(...r.resumed)
         into.reused += r.reused
-        log(`tls round ${round + 1} ${spec.label.padEnd(10)} full p50 ${fmtMs(percentile(r.full, 50))}, resumed p50 ${fmtMs(percentile(r.resumed, 50))} p99 ${fmtMs(percentile(r.resumed, 99))}`)
+        log(`tls round ${round + 1} ${spec.label.padEnd(10)} full p50 ${fmtMs(percentile(r.full, 50))}, resumed p50 ${fmtMs(percentile(r.resumed, 50))} p99 ${fmtMs(percentile(r.resumed, 99))} · ${formatUsage(usage)}`)
       } finally {
         await stop(server.child)
       }
@@ -112,7 +127,7 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
       try {
         const s = await h2load(server.port, server.pid)
         samples[spec.id]!.push(s)
-        log(`h2 round ${round + 1} ${spec.label.padEnd(10)} ${fmtInt(s.rate)} req/s (failed ${s.failed}, server CPU ${fmtPct(s.serverCpu)})`)
+        log(`h2 round ${round + 1} ${spec.label.padEnd(10)} ${fmtInt(s.rate)} req/s (failed ${s.failed}, server CPU ${fmtPct(s.serverCpu)}) · ${formatUsage(s.usage)}`)
       } finally {
         await stop(server.child)
       }
@@ -131,15 +146,16 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
   const lines = [
     `## HTTP/2 (${settings.rounds} rounds, ${settings.duration} s each, medians; h2load -c 10 -m 100, GET /)\n`,
     table(
-      ['server', 'req/s', 'server CPU'],
-      H2_SERVERS.map((s) => [s.label, fmtInt(rate(s.id)), fmtPct(median(samples[s.id]!.map((x) => x.serverCpu)))]),
+      ['server', 'req/s', 'server CPU', 'steal cpu0 / cpu1'],
+      H2_SERVERS.map((s) => [s.label, fmtInt(rate(s.id)), fmtPct(median(samples[s.id]!.map((x) => x.serverCpu))), stealOf(samples[s.id]!.map((x) => x.usage))]),
     ),
     `\n### TLS handshakes (${fmtInt(hs.full.length)} full and ${fmtInt(hs.resumed.length)} resumed per server in ${settings.rounds} interleaved rounds; sequential, alternating, TLS 1.3, ALPN h2; connect() to 'secureConnect' at the client)\n`,
     table(
-      ['server', 'full p50', 'full p99', 'resumed p50', 'resumed p99', 'reused'],
+      ['server', 'full p50', 'full p99', 'resumed p50', 'resumed p99', 'reused', 'steal cpu0 / cpu1'],
       TLS_SERVERS.map((spec) => {
         const h = all[spec.id]!
-        return [spec.label, p(h.full, 50), p(h.full, 99), p(h.resumed, 50), p(h.resumed, 99), `${h.reused}/${h.resumed.length}`]
+        const steal = h.steal.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, { steal: v, busy: NaN }])))
+        return [spec.label, p(h.full, 50), p(h.full, 99), p(h.resumed, 50), p(h.resumed, 99), `${h.reused}/${h.resumed.length}`, stealOf(steal)]
       }),
     ),
     `\nweft's resumed p99 ÷ node:http2's: ${fmtRatio(percentile(hs.resumed, 99) / percentile(all.h2!.resumed, 99))}; ÷ node:tls's: ${fmtRatio(percentile(hs.resumed, 99) / percentile(all.tls!.resumed, 99))}`,
