@@ -66,8 +66,8 @@ interface Handshakes {
   full: number[]
   resumed: number[]
   reused: number
-  /** Steal per core in each round, in percent. */
-  steal: Record<string, number>[]
+  /** Steal and busy per core in each round, in percent. */
+  usage: Record<string, CoreUsage>[]
 }
 
 /** Median steal per core over samples: "0: 0.1% / 1: 0.3%". */
@@ -90,7 +90,7 @@ const TLS_SERVERS: ServerSpec[] = [
  */
 async function handshakes(log: (s: string) => void): Promise<Record<string, Handshakes>> {
   const result: Record<string, Handshakes> = {}
-  for (const spec of TLS_SERVERS) result[spec.id] = { full: [], resumed: [], reused: 0, steal: [] }
+  for (const spec of TLS_SERVERS) result[spec.id] = { full: [], resumed: [], reused: 0, usage: [] }
   const perRound = Math.max(1, Math.ceil(settings.handshakes / settings.rounds))
   for (let round = 0; round < settings.rounds; round++) {
     // Rotated each round, so no server always follows the same one.
@@ -105,7 +105,7 @@ async function handshakes(log: (s: string) => void): Promise<Record<string, Hand
         const usage = cpuDelta(cpu0, readCpu())
         const r = JSON.parse(line) as Handshakes
         const into = result[spec.id]!
-        into.steal.push(Object.fromEntries(Object.entries(usage).map(([c, u]) => [c, u.steal])))
+        into.usage.push(usage)
         into.full.push(...r.full)
         into.resumed.push(...r.resumed)
         into.reused += r.reused
@@ -154,8 +154,7 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
       ['server', 'full p50', 'full p99', 'resumed p50', 'resumed p99', 'reused', 'steal cpu0 / cpu1'],
       TLS_SERVERS.map((spec) => {
         const h = all[spec.id]!
-        const steal = h.steal.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, { steal: v, busy: NaN }])))
-        return [spec.label, p(h.full, 50), p(h.full, 99), p(h.resumed, 50), p(h.resumed, 99), `${h.reused}/${h.resumed.length}`, stealOf(steal)]
+        return [spec.label, p(h.full, 50), p(h.full, 99), p(h.resumed, 50), p(h.resumed, 99), `${h.reused}/${h.resumed.length}`, stealOf(h.usage)]
       }),
     ),
     `\nweft's resumed p99 ÷ node:http2's: ${fmtRatio(percentile(hs.resumed, 99) / percentile(all.h2!.resumed, 99))}; ÷ node:tls's: ${fmtRatio(percentile(hs.resumed, 99) / percentile(all.tls!.resumed, 99))}`,
