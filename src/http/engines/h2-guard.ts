@@ -28,7 +28,7 @@ export class SessionGuard {
   private pings = 0
   private settings = 0
   private tripped = false
-  /** For the per-stream 'aborted' listener: one function per session, not per request. */
+  /** Counts one client reset (a stream's 'aborted'): one function per session, not per request. */
   readonly onStreamAborted: () => void
 
   constructor(
@@ -44,7 +44,8 @@ export class SessionGuard {
   }
 
   private count(kind: FloodKind): void {
-    if (this.tripped) return
+    // Streams torn down with their session are not the client's resets.
+    if (this.tripped || this.session.destroyed) return
     const now = Date.now()
     if (now - this.windowStart >= this.limits.floodWindow) {
       this.windowStart = now

@@ -13,12 +13,14 @@ const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connecti
  * Writes a weft Response on an HTTP/2 stream: one HEADERS frame (with END_STREAM when there is
  * no body), bytes in one end(), streams pumped with backpressure by the same pump as HTTP/1.1
  * (an HTTP/2 stream's write() returns false once its flow-control window and buffer are full).
+ * Returns true when a streamed body is still being written.
  */
-export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: boolean, sendTimeout: number, onStreamClosed: () => void): void {
+export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: boolean, sendTimeout: number, onStreamClosed: () => void): boolean {
   const body = res.body
-  if (stream.destroyed || stream.closed) {
+  // A destroyed stream is closed as well; `closed` is the cheaper of the two to read.
+  if (stream.closed) {
     discard(body)
-    return
+    return false
   }
   let status = res.status
   if (!(Number.isInteger(status) && status >= 200 && status <= 999)) status = 500
@@ -34,25 +36,26 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
     else if (raw['content-length'] === undefined) raw['content-length'] = '0'
     stream.respond(raw, { endStream: true })
     discard(body)
-    return
+    return false
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
     if (raw['content-length'] === undefined) raw['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
     if (head) {
       stream.respond(raw, { endStream: true })
-      return
+      return false
     }
     stream.respond(raw)
     stream.end(body)
-    return
+    return false
   }
   if (head) {
     stream.respond(raw, { endStream: true })
     discard(body)
-    return
+    return false
   }
   stream.respond(raw)
   void pump(stream, body as StreamBody, sendTimeout, onStreamClosed)
+  return true
 }
 
 /**

@@ -138,7 +138,8 @@ class H2Transport implements RequestTransport {
     try {
       stream.pushStream(request, (error, pushed) => {
         if (error !== null) return
-        facts.engine(pushed, request, facts)
+        pushed.on('error', ignore)
+        facts.engine(pushed, request, facts, null)
       })
     } catch {
       // The session is going away or the client's stream limit is reached: nothing was promised.
@@ -148,7 +149,7 @@ class H2Transport implements RequestTransport {
   }
 }
 
-type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders | Record<string, string>, facts: SessionFacts) => void
+type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders | Record<string, string>, facts: SessionFacts, onReset: (() => void) | null) => void
 
 /** Creates the HTTP/2 engine; give it connections with `engine.server.emit('connection', socket)`. */
 export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((kind: FloodKind, session: ServerHttp2Session) => void) | null = null): H2Engine {
@@ -204,17 +205,24 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       }
     })
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
-      // on, not once: 'aborted' fires at most once, and once() would wrap the listener per stream.
-      stream.on('aborted', guard.onStreamAborted)
-      onStream(stream, headers, facts)
+      // Without a listener, a stream reset with an error code would throw as unhandled.
+      stream.on('error', ignore)
+      // node emits 'stream' on the next tick, after the whole read that carried the HEADERS: a
+      // RST_STREAM in the same read (as the rapid-reset attack sends them) has already closed
+      // the stream. It counts against the budget, and no handler runs for it.
+      if (stream.aborted) guard.onStreamAborted()
+      else onStream(stream, headers, facts, guard.onStreamAborted)
     })
     // A connection accepted just before close() began is told to go away at once.
     if (hooks.closing()) session.close()
   })
 
-  function onStream(stream: ServerHttp2Stream, raw: IncomingHttpHeaders | Record<string, string>, facts: SessionFacts): void {
-    // Without a listener, a stream reset with an error code would throw as unhandled.
-    stream.on('error', ignore)
+  /**
+   * Serves one stream. `onReset` counts the client's resets of streams it opened (null for our
+   * pushes): it listens only while a response is pending, as a reset after the response has
+   * ended is no reset at all, and so a synchronous answer costs no listener.
+   */
+  function onStream(stream: ServerHttp2Stream, raw: IncomingHttpHeaders | Record<string, string>, facts: SessionFacts, onReset: (() => void) | null): void {
     const method = raw[':method'] ?? 'GET'
     const path = raw[':path']
     const authority = raw[':authority']
@@ -249,11 +257,15 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     if (limits.requestTimeout > 0 && !stream.endAfterHeaders && ((stream.id ?? 0) & 1) === 1) armRequestTimeout(transport, limits)
     const req = new Request(method, path, headers, transport, hooks.settings)
     const result = dispatchSafely(hooks, req)
-    if (result instanceof Promise) void result.then((res) => send(transport, req, res))
-    else send(transport, req, result)
+    if (result instanceof Promise) {
+      // on, not once: 'aborted' fires at most once, and once() would wrap the listener.
+      if (onReset !== null) stream.on('aborted', onReset)
+      void result.then((res) => send(transport, req, res, null))
+    } else send(transport, req, result, onReset)
   }
 
-  function send(transport: H2Transport, req: Request, res: Response): void {
+  /** `onReset` is non-null when no reset listener is on the stream yet. */
+  function send(transport: H2Transport, req: Request, res: Response, onReset: (() => void) | null): void {
     const stream = transport.stream
     if (stream.headersSent) {
       discard(res.body)
@@ -262,13 +274,16 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     // Declared pushes go first: PUSH_PROMISE must precede the response that refers to them
     // (RFC 9113 §8.4). A HEAD response has no content for them to accompany.
     if (res.pushes !== null && req.method !== 'HEAD') pushAll(req, res.pushes)
+    let streaming = false
     try {
-      writeH2Response(stream, res, req.method === 'HEAD', limits.sendTimeout, () => transport.abort())
+      streaming = writeH2Response(stream, res, req.method === 'HEAD', limits.sendTimeout, () => transport.abort())
     } catch (error) {
       // Invalid header names or values: node:http2 refuses them before anything is sent.
       if (!stream.headersSent && !stream.destroyed) writeH2Response(stream, hooks.fallback(error, req), false, limits.sendTimeout, ignore)
       else stream.close(constants.NGHTTP2_INTERNAL_ERROR)
     }
+    // A streamed body is still going out: a reset now still cuts a response short.
+    if (onReset !== null && streaming) stream.on('aborted', onReset)
     if (!stream.endAfterHeaders) stopUnreadBody(stream)
   }
 
