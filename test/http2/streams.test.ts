@@ -218,6 +218,32 @@ test('req.tls shows protocol, cipher, ALPN and the client certificate (mutual TL
   )
 })
 
+test('req.tls still answers after the client has gone (the session is destroyed, the handler runs on)', async () => {
+  const seen = deferred<unknown>()
+  const a = new App({ logErrors: false })
+  a.get('/late', async (req: Request) => {
+    await new Promise((r) => req.signal.addEventListener('abort', r))
+    // By now node has unbound the session from its socket; reading through that would throw.
+    await new Promise((r) => setTimeout(r, 50))
+    try {
+      seen.resolve(req.tls)
+    } catch (error) {
+      seen.resolve(error)
+    }
+    return 'too late'
+  })
+  await withH2(a, true, async (server) => {
+    const session = await h2connect(server)
+    const stream = session.request({ ':path': '/late' })
+    stream.on('error', () => {})
+    await new Promise((r) => setTimeout(r, 50))
+    session.destroy()
+    const info = await within(seen.promise, 5000, 'the handler to read req.tls')
+    assert.ok(!(info instanceof Error), `req.tls threw: ${String(info)}`)
+    assert.equal((info as { alpn: string }).alpn, 'h2')
+  })
+})
+
 test('server.setCertificates: new handshakes get the new certificate; a bad one throws and changes nothing', async () => {
   await withH2(
     (req) => req.tls?.servername ?? '-',

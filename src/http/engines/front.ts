@@ -16,7 +16,7 @@ import { mirrorLifecycle, prefaceSniffer } from './preface.ts'
 export function createFront(h1: NodeServer, h2: H2Engine | null, tls: TlsServerConfig | null, peekTimeout: number): Front {
   if (tls === null) {
     if (h2 === null) return { server: h1, destroyAll: () => h1.closeAllConnections() }
-    const front = createNetServer({ noDelay: true }, prefaceSniffer(h1, h2.server, peekTimeout))
+    const front = createNetServer({ noDelay: true }, prefaceSniffer(h1, (socket) => h2.accept(socket), peekTimeout))
     mirrorLifecycle(front, h1)
     return { server: front, destroyAll: track(front) }
   }
@@ -27,9 +27,8 @@ export function createFront(h1: NodeServer, h2: H2Engine | null, tls: TlsServerC
     noDelay: true,
   })
   tls.attach(front)
-  const h2server = h2?.server ?? null
   front.on('secureConnection', (socket: TLSSocket) => {
-    if (socket.alpnProtocol === 'h2' && h2server !== null) h2server.emit('connection', socket)
+    if (socket.alpnProtocol === 'h2' && h2 !== null) h2.accept(socket)
     else h1.emit('connection', socket)
   })
   // Failed handshakes (an old TLS version, an unknown CA) are the client's problem; node:tls

@@ -9,13 +9,18 @@ import { discard, pump, type StreamBody } from './write.ts'
  */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'])
 
+/** What a streamed response aborts when the client goes away mid-body (its req.signal). */
+export interface StreamedRequest {
+  abort(): void
+}
+
 /**
  * Writes a weft Response on an HTTP/2 stream: one HEADERS frame (with END_STREAM when there is
  * no body), bytes in one end(), streams pumped with backpressure by the same pump as HTTP/1.1
  * (an HTTP/2 stream's write() returns false once its flow-control window and buffer are full).
  * Returns true when a streamed body is still being written.
  */
-export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: boolean, sendTimeout: number, onStreamClosed: () => void): boolean {
+export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: boolean, sendTimeout: number, request: StreamedRequest): boolean {
   const body = res.body
   // A destroyed stream is closed as well; `closed` is the cheaper of the two to read.
   if (stream.closed) {
@@ -24,12 +29,11 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   }
   let status = res.status
   if (!(Number.isInteger(status) && status >= 200 && status <= 999)) status = 500
-  const raw: OutgoingHttpHeaders = { ':status': status }
   const map = res.headers.map
-  for (const name in map) {
-    if (CONNECTION_SPECIFIC.has(name)) continue
-    raw[name] = map[name]!
-  }
+  // respond() copies the headers anyway and takes a missing :status for 200, so the usual
+  // response's own map is handed over as it is rather than copied twice. (A Content-Length
+  // added below then lands on the response itself: it describes that response's body.)
+  const raw: OutgoingHttpHeaders = status === 200 && !hasConnectionSpecific(map) ? map : copyFor(status, map)
   const noBody = status === 204 || status === 304
   if (body === null || noBody) {
     if (noBody) delete raw['content-length']
@@ -54,7 +58,8 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
     return false
   }
   stream.respond(raw)
-  void pump(stream, body as StreamBody, sendTimeout, onStreamClosed)
+  // The callback is made here, only for streamed bodies: most responses never need it.
+  void pump(stream, body as StreamBody, sendTimeout, () => request.abort())
   return true
 }
 
@@ -67,4 +72,18 @@ export function stopUnreadBody(stream: ServerHttp2Stream): void {
   if (stream.readableEnded || stream.destroyed) return
   if (stream.writableFinished) stream.close(constants.NGHTTP2_NO_ERROR)
   else stream.once('finish', () => stream.close(constants.NGHTTP2_NO_ERROR))
+}
+
+/** Whether any of CONNECTION_SPECIFIC is set: five lookups, no walk over the map. */
+function hasConnectionSpecific(map: Readonly<Record<string, unknown>>): boolean {
+  return map.connection !== undefined || map['transfer-encoding'] !== undefined || map['keep-alive'] !== undefined || map.upgrade !== undefined || map['proxy-connection'] !== undefined
+}
+
+function copyFor(status: number, map: Readonly<Record<string, string | string[]>>): OutgoingHttpHeaders {
+  const raw: OutgoingHttpHeaders = { ':status': status }
+  for (const name in map) {
+    if (CONNECTION_SPECIFIC.has(name)) continue
+    raw[name] = map[name]!
+  }
+  return raw
 }

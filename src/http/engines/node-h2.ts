@@ -37,6 +37,8 @@ export interface H2Limits extends FloodLimits {
 /** The engine: the node:http2 server (it never listens; connections are handed to it) and its sessions. */
 export interface H2Engine {
   readonly server: Http2Server
+  /** Hands a connection over (after its TLS handshake or its preface check); it becomes a session. */
+  accept(socket: Socket): void
   readonly sessions: ReadonlyMap<ServerHttp2Session, unknown>
   /** Graceful: GOAWAY to every session; open streams finish, then each session closes. */
   closeAll(): void
@@ -47,9 +49,15 @@ export interface H2Engine {
 /** What every stream of a session shares: looked up once per session, not per request. */
 interface SessionFacts {
   readonly session: ServerHttp2Session
+  /**
+   * The connection itself, not `session.socket`: that proxy throws once the session is
+   * destroyed, and a handler or the idle sweep may still look after that.
+   */
   readonly socket: Socket
   readonly remoteAddress: string
   readonly encrypted: boolean
+  /** Fixed by the handshake: taken once per session, so it outlives the connection. */
+  readonly tls: RequestTlsInfo | null
   readonly engine: StreamHandler
   readonly guard: SessionGuard
   /** Bytes read and written when the idle sweep last looked, and how many sweeps saw no change. */
@@ -114,7 +122,7 @@ class H2Transport implements RequestTransport {
   }
 
   tls(): RequestTlsInfo | null {
-    return tlsInfo(this.facts.socket)
+    return this.facts.tls
   }
 
   earlyHints(hints: EarlyHints): void {
@@ -151,7 +159,7 @@ class H2Transport implements RequestTransport {
 
 type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders | Record<string, string>, facts: SessionFacts, onReset: (() => void) | null) => void
 
-/** Creates the HTTP/2 engine; give it connections with `engine.server.emit('connection', socket)`. */
+/** Creates the HTTP/2 engine; give it connections with `engine.accept(socket)`. */
 export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((kind: FloodKind, session: ServerHttp2Session) => void) | null = null): H2Engine {
   const server = createServer({
     settings: {
@@ -172,6 +180,8 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
   let sweeper: NodeJS.Timeout | null = null
   const sweep = (): void => {
     for (const facts of sessions.values()) {
+      // Destroyed, its 'close' still to come: nothing left to close.
+      if (facts.session.destroyed) continue
       const activity = facts.socket.bytesRead + facts.socket.bytesWritten
       if (activity !== facts.activity) {
         facts.activity = activity
@@ -180,16 +190,21 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     }
   }
 
+  // The connection being handed over: node creates its session and emits 'session' within
+  // the 'connection' emit, so the listener below finds it here.
+  let accepting: Socket | null = null
   server.on('session', (session: ServerHttp2Session) => {
     // A session error (a bad frame, a reset socket) ends that session; nothing to report.
     session.on('error', ignore)
-    const socket = session.socket as Socket
+    const socket = accepting ?? (session.socket as Socket)
+    const encrypted = (socket as { encrypted?: boolean }).encrypted === true
     const guard = new SessionGuard(session, limits, onFlood)
     const facts: SessionFacts = {
       session,
       socket,
       remoteAddress: socket.remoteAddress ?? '',
-      encrypted: (socket as { encrypted?: boolean }).encrypted === true,
+      encrypted,
+      tls: encrypted ? tlsInfo(socket) : null,
       engine: onStream,
       guard,
       activity: -1,
@@ -276,10 +291,10 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     if (res.pushes !== null && req.method !== 'HEAD') pushAll(req, res.pushes)
     let streaming = false
     try {
-      streaming = writeH2Response(stream, res, req.method === 'HEAD', limits.sendTimeout, () => transport.abort())
+      streaming = writeH2Response(stream, res, req.method === 'HEAD', limits.sendTimeout, transport)
     } catch (error) {
       // Invalid header names or values: node:http2 refuses them before anything is sent.
-      if (!stream.headersSent && !stream.destroyed) writeH2Response(stream, hooks.fallback(error, req), false, limits.sendTimeout, ignore)
+      if (!stream.headersSent && !stream.destroyed) writeH2Response(stream, hooks.fallback(error, req), false, limits.sendTimeout, transport)
       else stream.close(constants.NGHTTP2_INTERNAL_ERROR)
     }
     // A streamed body is still going out: a reset now still cuts a response short.
@@ -290,6 +305,14 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
   return {
     server,
     sessions,
+    accept(socket) {
+      accepting = socket
+      try {
+        server.emit('connection', socket)
+      } finally {
+        accepting = null
+      }
+    },
     closeAll() {
       for (const session of sessions.keys()) if (!session.closed) session.close()
     },

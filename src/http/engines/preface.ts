@@ -14,7 +14,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
  * `timeout` bounds how long a connection may stay silent before it is dropped: until it speaks
  * neither server has it, so neither server's own timeouts apply.
  */
-export function prefaceSniffer(h1: EventEmitter, h2: EventEmitter, timeout: number): (socket: Socket) => void {
+export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, timeout: number): (socket: Socket) => void {
   return (socket) => {
     let seen: Buffer | null = null
     const onData = (chunk: Buffer): void => {
@@ -34,7 +34,7 @@ export function prefaceSniffer(h1: EventEmitter, h2: EventEmitter, timeout: numb
       if (matches) {
         // node:http2 reads what is buffered on the socket on the next tick; resuming here would
         // hand those bytes to nobody.
-        h2.emit('connection', socket)
+        h2(socket)
       } else {
         h1.emit('connection', socket)
         socket.resume()
