@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { App, type Request } from 'weft'
+import { App, text, type Request } from 'weft'
 import { deferred, within } from '../helpers/wait.ts'
 import { FIXTURES, TLS, constants, goawayCode, h2connect, h2request, withH2 } from './helpers.ts'
 
@@ -241,6 +241,23 @@ test('req.tls still answers after the client has gone (the session is destroyed,
     const info = await within(seen.promise, 5000, 'the handler to read req.tls')
     assert.ok(!(info instanceof Error), `req.tls threw: ${String(info)}`)
     assert.equal((info as { alpn: string }).alpn, 'h2')
+  })
+})
+
+test('a response object sent again: each answer gets a Date, and the object keeps none', async () => {
+  const shared = text('same object')
+  const a = new App()
+  a.get('/shared', () => shared)
+  await withH2(a, false, async (server) => {
+    const session = await h2connect(server)
+    for (let i = 0; i < 2; i++) {
+      const answer = await h2request(session, { ':path': '/shared' })
+      assert.equal(answer.body, 'same object')
+      assert.match(String(answer.headers.date), / GMT$/)
+      assert.equal(answer.headers['content-length'], '11')
+      assert.equal(shared.headers.get('date'), undefined, 'no Date left on the response object')
+    }
+    session.close()
   })
 })
 

@@ -1,6 +1,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
 import type { Response } from '../response.ts'
 import { discard, pump, type StreamBody } from './write.ts'
+import { httpDate } from '../date.ts'
 
 /**
  * Connection-specific headers (RFC 9113 §8.2.2) mean nothing on an HTTP/2 stream and node:http2
@@ -35,33 +36,43 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   // added below then lands on the response itself: it describes that response's body.)
   const raw: OutgoingHttpHeaders = status === 200 && !hasConnectionSpecific(map) ? map : copyFor(status, map)
   const noBody = status === 204 || status === 304
+  // What follows the HEADERS frame: nothing, the bytes in one end(), or a pumped stream.
+  let rest: typeof HEADERS_ONLY | typeof BYTES | typeof STREAMED
   if (body === null || noBody) {
     if (noBody) delete raw['content-length']
     else if (raw['content-length'] === undefined) raw['content-length'] = '0'
-    stream.respond(raw, { endStream: true })
-    discard(body)
-    return false
-  }
-  if (typeof body === 'string' || body instanceof Uint8Array) {
+    rest = HEADERS_ONLY
+  } else if (typeof body === 'string' || body instanceof Uint8Array) {
     if (raw['content-length'] === undefined) raw['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
-    if (head) {
-      stream.respond(raw, { endStream: true })
-      return false
-    }
-    stream.respond(raw)
-    stream.end(body)
-    return false
+    rest = head ? HEADERS_ONLY : BYTES
+  } else rest = head ? HEADERS_ONLY : STREAMED
+  // node:http2 adds Date when it is missing, through a property store that V8 resolves anew on
+  // every response (a measurable share of the request's cost); one already there skips it. It
+  // comes off the response's own map again, so a response object sent twice is dated twice.
+  const dated = raw.date === undefined
+  if (dated) raw.date = httpDate()
+  try {
+    stream.respond(raw, rest === HEADERS_ONLY ? END_STREAM : undefined)
+  } finally {
+    if (dated && raw === map) delete map.date
   }
-  if (head) {
-    stream.respond(raw, { endStream: true })
+  if (rest === HEADERS_ONLY) {
     discard(body)
     return false
   }
-  stream.respond(raw)
+  if (rest === BYTES) {
+    stream.end(body as string | Uint8Array)
+    return false
+  }
   // The callback is made here, only for streamed bodies: most responses never need it.
   void pump(stream, body as StreamBody, sendTimeout, () => request.abort())
   return true
 }
+
+const HEADERS_ONLY = 0
+const BYTES = 1
+const STREAMED = 2
+const END_STREAM = { endStream: true }
 
 /**
  * After a complete response to a request whose body is still arriving, the rest of the body is
