@@ -222,9 +222,11 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       // Without a listener, a stream reset with an error code would throw as unhandled.
       stream.on('error', ignore)
-      // node emits 'stream' on the next tick, after the whole read that carried the HEADERS: a
-      // RST_STREAM in the same read (as the rapid-reset attack sends them) has already closed
-      // the stream. It counts against the budget, and no handler runs for it.
+      // node emits 'stream' on a later tick than the read that carried its HEADERS. When that
+      // read also carried the stream's RST_STREAM (a first flight handed over whole, as the
+      // rapid-reset attack sends them), the stream is closed already: it counts against the
+      // budget, and no handler runs for it. (A destroyed stream no longer knows its session,
+      // which is why this listens on each session rather than once on the server.)
       if (stream.aborted) guard.onStreamAborted()
       else onStream(stream, headers, facts, guard.onStreamAborted)
     })
