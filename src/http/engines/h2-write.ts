@@ -30,11 +30,16 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   }
   let status = res.status
   if (!(Number.isInteger(status) && status >= 200 && status <= 999)) status = 500
+  // respond() copies these headers into an object of its own, then sets :status and (when
+  // missing) Date on the copy. Adding a property there is a store V8 resolves anew on every
+  // response, a measurable share of the request's cost: both are given here, so node only
+  // overwrites. A Date from the handler, copied after ours, wins.
+  const raw: OutgoingHttpHeaders = { ':status': status, date: httpDate() }
   const map = res.headers.map
-  // respond() copies the headers anyway and takes a missing :status for 200, so the usual
-  // response's own map is handed over as it is rather than copied twice. (A Content-Length
-  // added below then lands on the response itself: it describes that response's body.)
-  const raw: OutgoingHttpHeaders = status === 200 && !hasConnectionSpecific(map) ? map : copyFor(status, map)
+  for (const name in map) {
+    if (CONNECTION_SPECIFIC.has(name)) continue
+    raw[name] = map[name]!
+  }
   const noBody = status === 204 || status === 304
   // What follows the HEADERS frame: nothing, the bytes in one end(), or a pumped stream.
   let rest: typeof HEADERS_ONLY | typeof BYTES | typeof STREAMED
@@ -46,16 +51,7 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
     if (raw['content-length'] === undefined) raw['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
     rest = head ? HEADERS_ONLY : BYTES
   } else rest = head ? HEADERS_ONLY : STREAMED
-  // node:http2 adds Date when it is missing, through a property store that V8 resolves anew on
-  // every response (a measurable share of the request's cost); one already there skips it. It
-  // comes off the response's own map again, so a response object sent twice is dated twice.
-  const dated = raw.date === undefined
-  if (dated) raw.date = httpDate()
-  try {
-    stream.respond(raw, rest === HEADERS_ONLY ? END_STREAM : undefined)
-  } finally {
-    if (dated && raw === map) delete map.date
-  }
+  stream.respond(raw, rest === HEADERS_ONLY ? END_STREAM : undefined)
   if (rest === HEADERS_ONLY) {
     discard(body)
     return false
@@ -83,18 +79,4 @@ export function stopUnreadBody(stream: ServerHttp2Stream): void {
   if (stream.readableEnded || stream.destroyed) return
   if (stream.writableFinished) stream.close(constants.NGHTTP2_NO_ERROR)
   else stream.once('finish', () => stream.close(constants.NGHTTP2_NO_ERROR))
-}
-
-/** Whether any of CONNECTION_SPECIFIC is set: five lookups, no walk over the map. */
-function hasConnectionSpecific(map: Readonly<Record<string, unknown>>): boolean {
-  return map.connection !== undefined || map['transfer-encoding'] !== undefined || map['keep-alive'] !== undefined || map.upgrade !== undefined || map['proxy-connection'] !== undefined
-}
-
-function copyFor(status: number, map: Readonly<Record<string, string | string[]>>): OutgoingHttpHeaders {
-  const raw: OutgoingHttpHeaders = { ':status': status }
-  for (const name in map) {
-    if (CONNECTION_SPECIFIC.has(name)) continue
-    raw[name] = map[name]!
-  }
-  return raw
 }
