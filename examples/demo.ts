@@ -30,7 +30,9 @@ registerChat(app, { page: '/chat-room', endpoint: '/chat' })
 app.static('/', fileURLToPath(new URL('./public/', import.meta.url)))
 
 const port = Number(process.env.PORT ?? 8080)
-const server = await serve(app, { port })
+// Cleartext: HTTP/1.1 and HTTP/2 with prior knowledge (`curl --http2-prior-knowledge`) on one
+// port; each connection's first bytes decide.
+const server = await serve(app, { port, http2: true })
 // The same app over HTTPS on the next port, HTTP/2 and HTTP/1.1 side by side (ALPN decides),
 // with the development-only certificate in examples/certs/ (PORT=0: a free port for each).
 const certs = new URL('./certs/', import.meta.url)

@@ -81,6 +81,33 @@ test('examples/demo.ts answers GET /hello and its other routes; SIGTERM closes i
   }
 })
 
+test('examples/demo.ts speaks cleartext HTTP/2 with prior knowledge on its first port, beside HTTP/1.1', { timeout: 60_000 }, async () => {
+  const example = await startExample('demo')
+  const session = connect(example.url)
+  session.on('error', () => {})
+  try {
+    const body = await new Promise<{ status: unknown; text: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no HTTP/2 answer within 10 s')), 10_000)
+      const stream = session.request({ ':path': '/users/7' })
+      let status: unknown
+      let text = ''
+      stream.on('response', (h) => (status = h[':status']))
+      stream.on('data', (c: Buffer) => (text += c))
+      stream.on('end', () => {
+        clearTimeout(timer)
+        resolve({ status, text })
+      })
+      stream.on('error', reject)
+    })
+    assert.deepEqual(body, { status: 200, text: '{"id":"7"}' })
+    const res = await get(`${example.url}/users/7`)
+    assert.equal(await res.text(), '{"id":"7"}', 'HTTP/1.1 on the same port')
+  } finally {
+    session.close()
+    await example.stop()
+  }
+})
+
 test('examples/demo.ts serves HTTPS on its second port: HTTP/2 and HTTP/1.1 through ALPN, with its development certificate', { timeout: 60_000 }, async () => {
   const example = await startExample('demo')
   try {
