@@ -1,10 +1,27 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { connect } from 'node:http2'
+import { connect, type ClientHttp2Session } from 'node:http2'
 import { request as httpsRequest } from 'node:https'
 import { fileURLToPath } from 'node:url'
 import { get, startExample } from './spawn.ts'
+
+/** One GET on an HTTP/2 session: status and body text. */
+function h2get(session: ClientHttp2Session, path: string): Promise<{ status: unknown; text: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no HTTP/2 answer within 10 s')), 10_000)
+    const stream = session.request({ ':path': path })
+    let status: unknown
+    let text = ''
+    stream.on('response', (h) => (status = h[':status']))
+    stream.on('data', (c: Buffer) => (text += c))
+    stream.on('end', () => {
+      clearTimeout(timer)
+      resolve({ status, text })
+    })
+    stream.on('error', reject)
+  })
+}
 
 // Each example is a program: it reads PORT, prints `listening on URL` once, and serves there.
 
@@ -86,19 +103,7 @@ test('examples/demo.ts speaks cleartext HTTP/2 with prior knowledge on its first
   const session = connect(example.url)
   session.on('error', () => {})
   try {
-    const body = await new Promise<{ status: unknown; text: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no HTTP/2 answer within 10 s')), 10_000)
-      const stream = session.request({ ':path': '/users/7' })
-      let status: unknown
-      let text = ''
-      stream.on('response', (h) => (status = h[':status']))
-      stream.on('data', (c: Buffer) => (text += c))
-      stream.on('end', () => {
-        clearTimeout(timer)
-        resolve({ status, text })
-      })
-      stream.on('error', reject)
-    })
+    const body = await h2get(session, '/users/7')
     assert.deepEqual(body, { status: 200, text: '{"id":"7"}' })
     const res = await get(`${example.url}/users/7`)
     assert.equal(await res.text(), '{"id":"7"}', 'HTTP/1.1 on the same port')
@@ -122,19 +127,7 @@ test('examples/demo.ts serves HTTPS on its second port: HTTP/2 and HTTP/1.1 thro
     const session = connect(`https://localhost:${port}`, { ca })
     session.on('error', () => {})
     try {
-      const body = await new Promise<{ status: unknown; text: string }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no HTTP/2 answer within 10 s')), 10_000)
-        const stream = session.request({ ':path': '/users/7' })
-        let status: unknown
-        let text = ''
-        stream.on('response', (h) => (status = h[':status']))
-        stream.on('data', (c: Buffer) => (text += c))
-        stream.on('end', () => {
-          clearTimeout(timer)
-          resolve({ status, text })
-        })
-        stream.on('error', reject)
-      })
+      const body = await h2get(session, '/users/7')
       assert.deepEqual(body, { status: 200, text: '{"id":"7"}' })
     } finally {
       session.close()
