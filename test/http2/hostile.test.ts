@@ -1,6 +1,7 @@
-// Hostile HTTP/2 clients (node:http2 sessions doing what a browser never does): rapid reset,
-// PING and SETTINGS floods, oversized header blocks. The offending session ends with the right
-// error code; a bystander session on the same server keeps working, and so do new ones.
+// Hostile HTTP/2 clients (node:http2 sessions, and raw frames over TCP, doing what a browser
+// never does): rapid reset, PING and SETTINGS floods, oversized header blocks. The offending
+// session ends with the right error code; a bystander session on the same server keeps
+// working, and so do new ones.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
