@@ -1,9 +1,10 @@
 // HTTP/2 session idle timeout: a session that exchanges nothing is told to go away; one that
 // keeps streaming is not.
-import { test } from 'node:test'
+import { mock, test } from 'node:test'
+import type { ServerHttp2Session } from 'node:http2'
 import assert from 'node:assert/strict'
 import { App, type Request } from 'weft'
-import { within } from '../helpers/wait.ts'
+import { deferred, within } from '../helpers/wait.ts'
 import { constants, goawayCode, h2connect, h2request, withH2 } from './helpers.ts'
 
 test('an idle session gets GOAWAY(NO_ERROR) after idleTimeout; a new session is served', async () => {
@@ -50,4 +51,48 @@ test('a session whose response keeps streaming is not closed as idle', async () 
     },
     { http2: { idleTimeout: 200 } },
   )
+})
+
+test('the idle sweep passes over a session node has unbound from its socket but not yet closed', async () => {
+  // The sweep's timer is driven by hand, so it runs exactly inside that window: a session the
+  // server destroyed (here for a PING flood) whose socket is still closing.
+  mock.timers.enable({ apis: ['setInterval'] })
+  try {
+    const swept = deferred<unknown>()
+    const a = new App()
+    a.get('/ok', () => 'ok')
+    const onFlood = (_kind: string, session: ServerHttp2Session): void => {
+      const poll = (): void => {
+        let unbound = false
+        try {
+          void session.socket.bytesRead
+        } catch {
+          unbound = true
+        }
+        if (!unbound) return void setImmediate(poll)
+        try {
+          mock.timers.tick(250)
+          swept.resolve(null)
+        } catch (error) {
+          swept.resolve(error)
+        }
+      }
+      setImmediate(poll)
+    }
+    await withH2(
+      a,
+      false,
+      async (server) => {
+        const attacker = await h2connect(server, { maxOutstandingPings: 100 })
+        for (let i = 0; i < 20; i++) attacker.ping(Buffer.alloc(8, i), () => {})
+        assert.equal(await within(swept.promise, 5000, 'the sweep inside the window'), null, 'the sweep did not throw')
+        const next = await h2connect(server)
+        assert.equal((await h2request(next, { ':path': '/ok' })).body, 'ok')
+        next.close()
+      },
+      { http2: { idleTimeout: 1000, maxPings: 5, onFlood } },
+    )
+  } finally {
+    mock.timers.reset()
+  }
 })
