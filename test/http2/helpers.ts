@@ -78,3 +78,34 @@ export function goawayCode(session: ClientHttp2Session, ms = 5000): Promise<numb
 }
 
 export { constants }
+
+/** The client connection preface of HTTP/2 (RFC 9113 §3.4), for raw-frame clients. */
+export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
+
+/** One HTTP/2 frame: 9-byte header (RFC 9113 §4.1) and payload. */
+export function frame(type: number, flags: number, id: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9)
+  header.writeUIntBE(payload.length, 0, 3)
+  header[3] = type
+  header[4] = flags
+  header.writeUInt32BE(id, 5)
+  return Buffer.concat([header, payload])
+}
+
+/**
+ * A GET request's header block in HPACK (RFC 7541): :method GET, :scheme http (static indexes
+ * 2 and 6), then :path and :authority as literals with static names (indexes 4 and 1), never
+ * indexed. `path` must be under 128 bytes (one-byte length).
+ */
+export function getHeaderBlock(path: string): Buffer {
+  return Buffer.concat([Buffer.from([0x82, 0x86, 0x04, path.length]), Buffer.from(path), Buffer.from([0x01, 9]), Buffer.from('localhost')])
+}
+
+/** The frames in `bytes` (whole ones only), as type and stream id. */
+export function frames(bytes: Buffer): Array<{ type: number; id: number }> {
+  const out: Array<{ type: number; id: number }> = []
+  for (let at = 0; at + 9 <= bytes.length && at + 9 + bytes.readUIntBE(at, 3) <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
+    out.push({ type: bytes[at + 3]!, id: bytes.readUInt32BE(at + 5) & 0x7fffffff })
+  }
+  return out
+}

@@ -3,7 +3,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import type { Server as NodeServer } from 'node:http'
 import type { TlsServerConfig } from '../../tls/server.ts'
 import type { H2Engine } from './node-h2.ts'
-import { mirrorLifecycle, prefaceSniffer } from './preface.ts'
+import { mirrorLifecycle, prefacePeeker } from './preface.ts'
 
 /**
  * The server that listens, in front of the engines. Over cleartext HTTP/1.1 alone the
@@ -16,9 +16,12 @@ import { mirrorLifecycle, prefaceSniffer } from './preface.ts'
 export function createFront(h1: NodeServer, h2: H2Engine | null, tls: TlsServerConfig | null, peekTimeout: number): Front {
   if (tls === null) {
     if (h2 === null) return { server: h1, destroyAll: () => h1.closeAllConnections() }
-    const front = createNetServer({ noDelay: true }, prefaceSniffer(h1, (socket) => h2.accept(socket), peekTimeout))
+    const live = new LiveSockets()
+    // Paused on accept: the peek reads the preface and nothing past it.
+    const front = createNetServer({ noDelay: true, pauseOnConnect: true })
+    front.on('connection', prefacePeeker(front, h1, (socket) => h2.accept(socket), peekTimeout, live.add))
     mirrorLifecycle(front, h1)
-    return { server: front, destroyAll: track(front) }
+    return { server: front, destroyAll: live.destroyAll }
   }
   const front = createTlsServer({
     ...tls.serverOptions(),
@@ -34,8 +37,10 @@ export function createFront(h1: NodeServer, h2: H2Engine | null, tls: TlsServerC
   // Failed handshakes (an old TLS version, an unknown CA) are the client's problem; node:tls
   // drops the socket, and a listener here keeps them from being reported as server errors.
   front.on('tlsClientError', () => {})
+  const live = new LiveSockets()
+  front.on('connection', live.add)
   mirrorLifecycle(front, h1)
-  return { server: front, destroyAll: track(front) }
+  return { server: front, destroyAll: live.destroyAll }
 }
 
 export interface Front {
@@ -45,14 +50,16 @@ export interface Front {
   destroyAll(): void
 }
 
-/** Keeps the accepted sockets, for the close deadline; only servers with a front pay for it. */
-function track(front: NetServer): () => void {
-  const sockets = new Set<Socket>()
-  front.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  return () => {
-    for (const socket of sockets) socket.destroy()
+/** The connections a front accepted, for the close deadline; only servers with a front pay for it. */
+class LiveSockets {
+  readonly #sockets = new Set<Socket>()
+
+  readonly add = (socket: Socket): void => {
+    this.#sockets.add(socket)
+    socket.once('close', () => this.#sockets.delete(socket))
+  }
+
+  readonly destroyAll = (): void => {
+    for (const socket of this.#sockets) socket.destroy()
   }
 }

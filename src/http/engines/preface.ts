@@ -1,4 +1,4 @@
-import type { Server as NetServer, Socket } from 'node:net'
+import { Socket, type Server as NetServer, type SocketConstructorOpts } from 'node:net'
 import type { EventEmitter } from 'node:events'
 
 /** The client connection preface of HTTP/2 with prior knowledge (RFC 9113 §3.4). */
@@ -11,8 +11,10 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
  * against the preface settles it, usually on the first packet: one comparison per connection,
  * none per request. The bytes read are put back (unshift) for whichever server takes the socket.
  *
- * `timeout` bounds how long a connection may stay silent before it is dropped: until it speaks
- * neither server has it, so neither server's own timeouts apply.
+ * `timeout` bounds how long a connection may take to send the preface (or a first byte that
+ * differs from it) before it is dropped: until then neither server has it, so neither
+ * server's own timeouts apply. `prefacePeeker` below is what servers use; this reads a whole
+ * first packet and stays as its fallback for a Node whose sockets it cannot rebuild.
  */
 export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, timeout: number): (socket: Socket) => void {
   return (socket) => {
@@ -28,7 +30,7 @@ export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, t
       }
       socket.off('data', onData)
       socket.off('error', onError)
-      socket.setTimeout(0)
+      clearTimeout(deadline)
       socket.pause()
       socket.unshift(bytes)
       if (matches) {
@@ -43,8 +45,104 @@ export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, t
     const onError = (): void => void socket.destroy()
     socket.on('data', onData)
     socket.on('error', onError)
-    socket.setTimeout(timeout, () => void socket.destroy())
+    const deadline = setTimeout(() => void socket.destroy(), timeout)
+    socket.once('close', () => clearTimeout(deadline))
   }
+}
+
+/** The parts of an accepted socket's libuv handle the peek relies on (node internals, checked before use). */
+interface ReadHandle {
+  useUserBuffer(buffer: Uint8Array): void
+}
+
+/** An accepted socket's internals: its handle, and the server that counts it. */
+type AcceptedSocket = Socket & { _handle: ReadHandle | null; _server: NetServer | null; server: NetServer | null }
+
+/** Whether `prefacePeeker` can run on this Node: the accepted socket's handle takes a read buffer of ours. */
+export function canPeek(socket: Socket): boolean {
+  const handle = (socket as AcceptedSocket)._handle
+  return handle !== null && typeof handle === 'object' && typeof handle.useUserBuffer === 'function'
+}
+
+/**
+ * Like `prefaceSniffer`, but reads no byte past the preface: the socket is rebuilt over the
+ * accepted handle with a read buffer sized to what the preface still lacks, so the kernel
+ * keeps the client's first requests. Why it matters: node:http2 feeds whatever was read
+ * before the session existed in one call from JavaScript, and node drains the tick queue
+ * only after a call from C++ returns, so a first flight of 100 requests then runs as one
+ * burst with all their pending work alive at once. Enough short-lived objects survive a
+ * scavenge there that V8 starts allocating node's per-stream objects in old space for the
+ * rest of the process (allocation-site pretenuring), and throughput falls by a third. Read
+ * by the session itself, each request's work is drained as it is answered.
+ *
+ * The front server must accept with `pauseOnConnect`, so no byte has been read yet. After an
+ * HTTP/1.1 connection has been handed on, node:http reads through its own parser; should the
+ * parser let go (a WebSocket upgrade), reads come back here and are copied into the stream,
+ * as node would have pushed them.
+ *
+ * `adopt` receives the socket that carries the connection from now on (the accepted one is
+ * left empty); `timeout` bounds the whole preface, not the gap between bytes.
+ */
+export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: Socket) => void, timeout: number, adopt: (socket: Socket) => void): (socket: Socket) => void {
+  return (accepted) => {
+    if (!canPeek(accepted)) {
+      adopt(accepted)
+      prefaceSniffer(h1, h2, timeout)(accepted)
+      accepted.resume()
+      return
+    }
+    const inner = accepted as AcceptedSocket
+    const handle = inner._handle
+    inner._handle = null
+    const seen: Buffer[] = []
+    let matched = 0
+    let decided = false
+    const onRead = (n: number, buffer: Buffer): boolean => {
+      if (decided) return socket.push(Buffer.from(buffer.subarray(0, n)))
+      // A fresh buffer per read (below): keeping a view of it is safe.
+      const bytes = buffer.subarray(0, n)
+      seen.push(bytes)
+      const isPreface = bytes.compare(PREFACE, matched, matched + n) === 0
+      matched += n
+      if (isPreface && matched < PREFACE.length) return true
+      decided = true
+      // Returning false stops reading; the socket changes hands once node's read callback is done.
+      process.nextTick(handOver, isPreface)
+      return false
+    }
+    const nextBuffer = (): Buffer => decided ? sharedReadBuffer() : Buffer.allocUnsafe(PREFACE.length - matched)
+    const socket = new Socket({ handle, onread: { buffer: nextBuffer, callback: onRead } } as unknown as SocketConstructorOpts) as AcceptedSocket
+    // The front server counts this socket now, so close() still waits for it.
+    socket.server = front
+    socket._server = front
+    adopt(socket)
+    const deadline = setTimeout(() => void socket.destroy(), timeout)
+    const onError = (): void => void socket.destroy()
+    socket.on('error', onError)
+    socket.once('close', () => clearTimeout(deadline))
+    const handOver = (isPreface: boolean): void => {
+      clearTimeout(deadline)
+      socket.off('error', onError)
+      if (socket.destroyed) return
+      socket.unshift(seen.length === 1 ? seen[0]! : Buffer.concat(seen))
+      if (isPreface) {
+        h2(socket)
+      } else {
+        h1.emit('connection', socket)
+        socket.resume()
+      }
+    }
+  }
+}
+
+let shared: Buffer | null = null
+/**
+ * One read buffer for every connection past its preface: each read is copied out in the
+ * callback that follows it at once (libuv reads one handle at a time), so no connection
+ * keeps 64 KiB of its own.
+ */
+function sharedReadBuffer(): Buffer {
+  return (shared ??= Buffer.allocUnsafe(65536))
 }
 
 /** A server that never listens still needs its 'listening' and 'close' (node:http starts its timeout checks on 'listening'). */
