@@ -59,7 +59,7 @@ interface ReadHandle {
 type AcceptedSocket = Socket & { _handle: ReadHandle | null; _server: NetServer | null; server: NetServer | null }
 
 /** Whether `prefacePeeker` can run on this Node: the accepted socket's handle takes a read buffer of ours. */
-export function canPeek(socket: Socket): boolean {
+function canPeek(socket: Socket): boolean {
   const handle = (socket as AcceptedSocket)._handle
   return handle !== null && typeof handle === 'object' && typeof handle.useUserBuffer === 'function'
 }
