@@ -101,11 +101,11 @@ export function getHeaderBlock(path: string): Buffer {
   return Buffer.concat([Buffer.from([0x82, 0x86, 0x04, path.length]), Buffer.from(path), Buffer.from([0x01, 9]), Buffer.from('localhost')])
 }
 
-/** The frames in `bytes` (whole ones only), as type and stream id. */
-export function frames(bytes: Buffer): Array<{ type: number; id: number }> {
-  const out: Array<{ type: number; id: number }> = []
+/** The frames in `bytes` (whole ones only): type, stream id and payload. */
+export function frames(bytes: Buffer): Array<{ type: number; id: number; payload: Buffer }> {
+  const out: Array<{ type: number; id: number; payload: Buffer }> = []
   for (let at = 0; at + 9 <= bytes.length && at + 9 + bytes.readUIntBE(at, 3) <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
-    out.push({ type: bytes[at + 3]!, id: bytes.readUInt32BE(at + 5) & 0x7fffffff })
+    out.push({ type: bytes[at + 3]!, id: bytes.readUInt32BE(at + 5) & 0x7fffffff, payload: bytes.subarray(at + 9, at + 9 + bytes.readUIntBE(at, 3)) })
   }
   return out
 }

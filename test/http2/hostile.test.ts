@@ -10,7 +10,7 @@ import type { ClientHttp2Session } from 'node:http2'
 import { App, type Server } from 'weft'
 import { within } from '../helpers/wait.ts'
 import { peer } from '../helpers/peers.ts'
-import { H2_PREFACE, constants, frame, getHeaderBlock, goawayCode, h2connect, h2request, run, withH2 } from './helpers.ts'
+import { H2_PREFACE, constants, frame, frames, getHeaderBlock, goawayCode, h2connect, h2request, run, withH2 } from './helpers.ts'
 
 const nghttpPeer = peer('nghttp', ['--version'])
 
@@ -85,12 +85,8 @@ async function rawResetFlood(server: Server, path: string, count: number): Promi
   for (let i = 0; i < count; i++) parts.push(frame(0x1, 0x5, 2 * i + 1, block), frame(0x3, 0, 2 * i + 1, cancel))
   socket.write(Buffer.concat(parts))
   await within(once(socket, 'close'), 5000, 'the server to end the session')
-  const bytes = Buffer.concat(received)
-  let goaway = -1
-  for (let at = 0; at + 9 <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
-    if (bytes[at + 3] === 0x7 && goaway === -1) goaway = bytes.readUInt32BE(at + 9 + 4)
-  }
-  return goaway
+  // GOAWAY's payload: the last stream id, then the error code.
+  return frames(Buffer.concat(received)).find((f) => f.type === 0x7)?.payload.readUInt32BE(4) ?? -1
 }
 
 test('rapid reset from a raw client (HEADERS and RST_STREAM together): resets of pending requests end the session', async () => {

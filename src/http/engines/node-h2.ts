@@ -222,10 +222,11 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       // Without a listener, a stream reset with an error code would throw as unhandled.
       stream.on('error', ignore)
-      // node emits 'stream' on a later tick than the read that carried its HEADERS. When that
-      // read also carried the stream's RST_STREAM (a first flight handed over whole, as the
-      // rapid-reset attack sends them), the stream is closed already: it counts against the
-      // budget, and no handler runs for it. (A destroyed stream no longer knows its session,
+      // A stream can be reset before its 'stream' event: when bytes read before the session
+      // existed are handed over whole (the fallback preface sniffer), their streams are made
+      // in one call from JavaScript and their events wait for it to end, so a first flight of
+      // HEADERS and RST_STREAM pairs (the rapid-reset attack) arrives closed. Such a stream
+      // counts against the budget, and no handler runs for it. (A destroyed stream no longer knows its session,
       // which is why this listens on each session rather than once on the server.)
       if (stream.aborted) guard.onStreamAborted()
       else onStream(stream, headers, facts, guard.onStreamAborted)

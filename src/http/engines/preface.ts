@@ -32,15 +32,7 @@ export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, t
       socket.off('error', onError)
       clearTimeout(deadline)
       socket.pause()
-      socket.unshift(bytes)
-      if (matches) {
-        // node:http2 reads what is buffered on the socket on the next tick; resuming here would
-        // hand those bytes to nobody.
-        h2(socket)
-      } else {
-        h1.emit('connection', socket)
-        socket.resume()
-      }
+      handOver(socket, bytes, matches, h1, h2)
     }
     const onError = (): void => void socket.destroy()
     socket.on('data', onData)
@@ -107,7 +99,7 @@ export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: S
       if (isPreface && matched < PREFACE.length) return true
       decided = true
       // Returning false stops reading; the socket changes hands once node's read callback is done.
-      process.nextTick(handOver, isPreface)
+      process.nextTick(decide, isPreface)
       return false
     }
     const nextBuffer = (): Buffer => decided ? sharedReadBuffer() : Buffer.allocUnsafe(PREFACE.length - matched)
@@ -120,18 +112,24 @@ export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: S
     const onError = (): void => void socket.destroy()
     socket.on('error', onError)
     socket.once('close', () => clearTimeout(deadline))
-    const handOver = (isPreface: boolean): void => {
+    const decide = (isPreface: boolean): void => {
       clearTimeout(deadline)
       socket.off('error', onError)
-      if (socket.destroyed) return
-      socket.unshift(seen.length === 1 ? seen[0]! : Buffer.concat(seen))
-      if (isPreface) {
-        h2(socket)
-      } else {
-        h1.emit('connection', socket)
-        socket.resume()
-      }
+      if (!socket.destroyed) handOver(socket, seen.length === 1 ? seen[0]! : Buffer.concat(seen), isPreface, h1, h2)
     }
+  }
+}
+
+/** Puts the bytes read back on the (paused) socket and gives it to the engine they chose. */
+function handOver(socket: Socket, bytes: Buffer, isPreface: boolean, h1: EventEmitter, h2: (socket: Socket) => void): void {
+  socket.unshift(bytes)
+  if (isPreface) {
+    // node:http2 reads what is buffered on the socket on the next tick; resuming here would
+    // hand those bytes to nobody.
+    h2(socket)
+  } else {
+    h1.emit('connection', socket)
+    socket.resume()
   }
 }
 
