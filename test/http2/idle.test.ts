@@ -62,6 +62,7 @@ test('the idle sweep passes over a session node has unbound from its socket but 
     const a = new App()
     a.get('/ok', () => 'ok')
     const onFlood = (_kind: string, session: ServerHttp2Session): void => {
+      let polls = 0
       const poll = (): void => {
         let unbound = false
         try {
@@ -69,6 +70,8 @@ test('the idle sweep passes over a session node has unbound from its socket but 
         } catch {
           unbound = true
         }
+        // Bounded, so a node that never unbinds fails the test instead of spinning on.
+        if (!unbound && ++polls > 100_000) return void swept.resolve(new Error('the session was never unbound from its socket'))
         if (!unbound) return void setImmediate(poll)
         try {
           mock.timers.tick(250)
