@@ -8,7 +8,20 @@ import { httpDate } from '../date.ts'
  * refuses a response that carries them; a handler written for HTTP/1.1 (a 426 with `upgrade`,
  * a `connection: close`) must still be answerable, so they are dropped here.
  */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'])
+function isConnectionSpecific(name: string): boolean {
+  // A switch on names (interned strings, compared by reference) costs less than a Set lookup,
+  // run for every header of every response.
+  switch (name) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'transfer-encoding':
+    case 'upgrade':
+      return true
+    default:
+      return false
+  }
+}
 
 /** What a streamed response aborts when the client goes away mid-body (its req.signal). */
 export interface StreamedRequest {
@@ -37,7 +50,7 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   const raw: OutgoingHttpHeaders = { ':status': status, date: httpDate() }
   const map = res.headers.map
   for (const name in map) {
-    if (CONNECTION_SPECIFIC.has(name)) continue
+    if (isConnectionSpecific(name)) continue
     raw[name] = map[name]!
   }
   const noBody = status === 204 || status === 304
