@@ -104,8 +104,12 @@ export function getHeaderBlock(path: string): Buffer {
 /** The frames in `bytes` (whole ones only): type, stream id and payload. */
 export function frames(bytes: Buffer): Array<{ type: number; id: number; payload: Buffer }> {
   const out: Array<{ type: number; id: number; payload: Buffer }> = []
-  for (let at = 0; at + 9 <= bytes.length && at + 9 + bytes.readUIntBE(at, 3) <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
-    out.push({ type: bytes[at + 3]!, id: bytes.readUInt32BE(at + 5) & 0x7fffffff, payload: bytes.subarray(at + 9, at + 9 + bytes.readUIntBE(at, 3)) })
+  let at = 0
+  while (at + 9 <= bytes.length) {
+    const end = at + 9 + bytes.readUIntBE(at, 3)
+    if (end > bytes.length) break
+    out.push({ type: bytes[at + 3]!, id: bytes.readUInt32BE(at + 5) & 0x7fffffff, payload: bytes.subarray(at + 9, end) })
+    at = end
   }
   return out
 }

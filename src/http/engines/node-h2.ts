@@ -245,8 +245,9 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       // existed are handed over whole (the fallback preface sniffer), their streams are made
       // in one call from JavaScript and their events wait for it to end, so a first flight of
       // HEADERS and RST_STREAM pairs (the rapid-reset attack) arrives closed. Such a stream
-      // counts against the budget, and no handler runs for it. (A destroyed stream no longer knows its session,
-      // which is why this listens on each session rather than once on the server.)
+      // counts against the budget, and no handler runs for it. (A destroyed stream no longer
+      // knows its session, which is why this listens on each session rather than once on the
+      // server.)
       if (stream.aborted) guard.onStreamAborted()
       else onStream(stream, headers, facts, guard.onStreamAborted)
     })
