@@ -66,13 +66,11 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   readonly transport: RequestTransport
   /** @internal */ settings: RequestSettings
 
-  // Lazily built state; every field is declared up front so all requests share one shape.
-  private _query: URLSearchParams | undefined = undefined
-  private _cookies: Record<string, string> | undefined = undefined
-  private _forwarded: ForwardedFacts | undefined = undefined
-  private _state: Record<string, unknown> | undefined = undefined
-  private _bodyUsed = false
-  private _bytes: Promise<Buffer> | undefined = undefined
+  /**
+   * What is built on first use, in one object made when the first of it is: most requests use
+   * none of it, and each field kept here instead costs every request 8 bytes.
+   */
+  private _lazy: LazyParts | null = null
 
   constructor(method: string, url: string, headers: IncomingHeaders, transport: RequestTransport, settings: RequestSettings = NO_TRUST) {
     this.method = method
@@ -94,23 +92,24 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
   /** The query string, parsed. */
   get query(): URLSearchParams {
-    if (this._query === undefined) {
+    const lazy = this.lazy()
+    if (lazy.query === undefined) {
       const q = this.url.indexOf('?')
-      this._query = new URLSearchParams(q === -1 ? '' : this.url.slice(q + 1))
+      lazy.query = new URLSearchParams(q === -1 ? '' : this.url.slice(q + 1))
     }
-    return this._query
+    return lazy.query
   }
 
   /** Cookies sent by the client. */
   get cookies(): Record<string, string> {
-    if (this._cookies === undefined) this._cookies = parseCookies(this.header('cookie'))
-    return this._cookies
+    const lazy = this.lazy()
+    return (lazy.cookies ??= parseCookies(this.header('cookie')))
   }
 
   /** Per-request storage for middleware to hand values to handlers. */
   get state(): Record<string, unknown> {
-    if (this._state === undefined) this._state = Object.create(null) as Record<string, unknown>
-    return this._state
+    const lazy = this.lazy()
+    return (lazy.state ??= Object.create(null) as Record<string, unknown>)
   }
 
   /** Aborts when the client disconnects before the response is complete. */
@@ -173,17 +172,22 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   }
 
   private forwarded(): ForwardedFacts {
-    if (this._forwarded === undefined) {
+    const lazy = this.lazy()
+    if (lazy.forwarded === undefined) {
       const peer = this.transport.remoteAddress
       const trust = this.settings.trust
-      this._forwarded = trust === null ? { ip: peer, protocol: undefined, host: undefined } : resolveForwarded(trust, peer, this.headers)
+      lazy.forwarded = trust === null ? { ip: peer, protocol: undefined, host: undefined } : resolveForwarded(trust, peer, this.headers)
     }
-    return this._forwarded
+    return lazy.forwarded
+  }
+
+  private lazy(): LazyParts {
+    return (this._lazy ??= { query: undefined, cookies: undefined, forwarded: undefined, state: undefined, bodyUsed: false, bytes: undefined })
   }
 
   /** Whether a body reader has started. */
   get bodyUsed(): boolean {
-    return this._bodyUsed
+    return this._lazy !== null && this._lazy.bodyUsed
   }
 
   /**
@@ -193,8 +197,9 @@ export class Request<Params extends Record<string, string> = Record<string, stri
    * decoded size as well; other codings answer 415, corrupt data 400. Can be taken once.
    */
   chunks(): AsyncIterable<Uint8Array> {
-    if (this._bodyUsed) throw new TypeError('the request body has already been read')
-    this._bodyUsed = true
+    const lazy = this.lazy()
+    if (lazy.bodyUsed) throw new TypeError('the request body has already been read')
+    lazy.bodyUsed = true
     const limit = this.bodyLimit
     const declared = this.header('content-length')
     if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
@@ -215,14 +220,15 @@ export class Request<Params extends Record<string, string> = Record<string, stri
 
   /** The whole body as bytes. Later calls (and text/json/form) reuse the same bytes. */
   bytes(): Promise<Buffer> {
-    if (this._bytes === undefined) {
+    const lazy = this.lazy()
+    if (lazy.bytes === undefined) {
       try {
-        this._bytes = collect(this.chunks())
+        lazy.bytes = collect(this.chunks())
       } catch (err) {
-        this._bytes = Promise.reject(err)
+        lazy.bytes = Promise.reject(err)
       }
     }
-    return this._bytes
+    return lazy.bytes
   }
 
   /** The body decoded as UTF-8. */
@@ -266,6 +272,16 @@ export class Request<Params extends Record<string, string> = Record<string, stri
   parts(limits?: MultipartLimits): AsyncIterable<Part> {
     return readParts(this, limits)
   }
+}
+
+/** A request's parts built on first use (all fields present from the start: one shape). */
+interface LazyParts {
+  query: URLSearchParams | undefined
+  cookies: Record<string, string> | undefined
+  forwarded: ForwardedFacts | undefined
+  state: Record<string, unknown> | undefined
+  bodyUsed: boolean
+  bytes: Promise<Buffer> | undefined
 }
 
 /** Request headers a pushed request inherits, so content negotiation answers it alike. */

@@ -34,25 +34,45 @@ const HTML = 'text/html; charset=utf-8'
  */
 export class Response {
   status: number
-  readonly headers: ResponseHeaders
   body: ResponseBody
   /**
    * Pushes recorded by `push()`, in order; null until the first one, so a response that pushes
    * nothing allocates nothing for them. Engines read it; HTTP/1.1 ignores it.
    */
   pushes: RecordedPush[] | null
+  /**
+   * @internal The header map, made when `headers` is first read (or headers are given). Most
+   * responses never need one: their only header is a Content-Type, kept in `_type` until then.
+   * Engines read these two fields rather than `headers`, so such a response costs two fields,
+   * not a map and its holder.
+   */
+  _headers: ResponseHeaders | null
+  /** @internal The Content-Type while `_headers` is null (null: none). */
+  _type: string | null
 
   constructor(body: ResponseBody = null, init?: ResponseInit) {
     this.status = init?.status ?? 200
-    this.headers = new ResponseHeaders(init?.headers)
     this.body = body
     this.pushes = null
-    // Default content types as the web Response does; written straight to the map because the
-    // values are known to be valid.
-    if (body !== null && this.headers.map['content-type'] === undefined) {
-      if (typeof body === 'string') this.headers.map['content-type'] = TEXT
-      else if (body instanceof Uint8Array) this.headers.map['content-type'] = OCTETS
+    this._headers = null
+    // Default content types as the web Response does.
+    this._type = body === null ? null : typeof body === 'string' ? TEXT : body instanceof Uint8Array ? OCTETS : null
+    const given = init?.headers
+    if (given !== undefined) {
+      const headers = (this._headers = new ResponseHeaders(given))
+      // A Content-Type among the given headers wins over the default.
+      if (this._type !== null && headers.map['content-type'] === undefined) headers.map['content-type'] = this._type
     }
+  }
+
+  /** The response headers. */
+  get headers(): ResponseHeaders {
+    if (this._headers === null) {
+      this._headers = new ResponseHeaders()
+      // Written straight to the map: the type is one of ours or already checked.
+      if (this._type !== null) this._headers.map['content-type'] = this._type
+    }
+    return this._headers
   }
 
   /** Adds a Set-Cookie header; returns the response for chaining. */
@@ -88,7 +108,8 @@ function withType(body: ResponseBody, type: string, init?: ResponseInit): Respon
   // gave one: a Content-Type in `init.headers` wins, otherwise the helper's type applies.
   const res = new Response(null, init)
   res.body = body
-  if (res.headers.map['content-type'] === undefined) res.headers.map['content-type'] = type
+  if (res._headers === null) res._type = type
+  else if (res._headers.map['content-type'] === undefined) res._headers.map['content-type'] = type
   return res
 }
 

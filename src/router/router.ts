@@ -5,7 +5,7 @@ import { RadixTree } from './tree.ts'
 /** The handlers registered for one path pattern, by method. */
 export class RouteSlot<T> {
   readonly pattern: string
-  readonly methods: Record<string, { value: T; names: string[]; build: ParamsBuilder }> = Object.create(null)
+  readonly methods: Record<string, MethodEntry<T>> = Object.create(null)
   /** The Allow header for this path, kept current as methods are added. */
   allow = ''
 
@@ -14,12 +14,25 @@ export class RouteSlot<T> {
   }
 }
 
+/** A match is read, never changed: a path without parameters gets the same match object every time. */
 export type RouteMatch<T> =
   /** A handler for this method (HEAD may be answered by GET: `head` tells). */
-  | { kind: 'found'; value: T; params: Record<string, string>; head: boolean; slot: RouteSlot<T> }
+  | { readonly kind: 'found'; readonly value: T; readonly params: Record<string, string>; readonly head: boolean; readonly slot: RouteSlot<T> }
   /** The path exists but not for this method; OPTIONS lands here too. */
-  | { kind: 'method'; allow: string; slot: RouteSlot<T> }
-  | { kind: 'none' }
+  | { readonly kind: 'method'; readonly allow: string; readonly slot: RouteSlot<T> }
+  | { readonly kind: 'none' }
+
+type FoundMatch<T> = Extract<RouteMatch<T>, { kind: 'found' }>
+
+/** One method's handler on a slot, with its matches for parameterless paths made up front. */
+interface MethodEntry<T> {
+  readonly value: T
+  readonly names: string[]
+  readonly build: ParamsBuilder
+  /** The match for a static path (no parameters), as asked and as HEAD answered by GET. */
+  readonly found: FoundMatch<T>
+  readonly foundHead: FoundMatch<T>
+}
 
 const NONE = { kind: 'none' } as const
 const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null) as Record<string, string>)
@@ -42,7 +55,13 @@ export class Router<T> {
         : this.tree.upsert(parts, create)
     if (slot.methods[method] !== undefined) throw new Error(`route already defined: ${method} ${pattern}`)
     const names = paramNames(parts)
-    slot.methods[method] = { value, names, build: paramsBuilder(names) }
+    slot.methods[method] = {
+      value,
+      names,
+      build: paramsBuilder(names),
+      found: { kind: 'found', value, params: NO_PARAMS, head: false, slot },
+      foundHead: { kind: 'found', value, params: NO_PARAMS, head: true, slot },
+    }
     slot.allow = allowHeader(slot)
   }
 
@@ -68,7 +87,9 @@ export class Router<T> {
         return { kind: 'method', allow: slot.allow, slot }
       }
     }
-    return { kind: 'found', value: entry.value, params: values === null ? NO_PARAMS : entry.build(decodeValues(entry.names, values)), head, slot }
+    // A static path's match is the same every time: made once, when the route was added.
+    if (values === null) return head ? entry.foundHead : entry.found
+    return { kind: 'found', value: entry.value, params: entry.build(decodeValues(entry.names, values)), head, slot }
   }
 }
 

@@ -62,6 +62,12 @@ test('method table: HEAD from GET, OPTIONS and 405 with Allow', () => {
   router.add('POST', '/r', 'post')
   const head = router.find('HEAD', '/r')
   assert.equal(head.kind === 'found' && head.head && head.value, 'get')
+  // A static path's matches are made once: GET's is not HEAD's, and each is the same every time.
+  const get = router.find('GET', '/r')
+  assert.equal(get.kind === 'found' && !get.head && get.value, 'get')
+  assert.equal(router.find('GET', '/r'), get)
+  assert.equal(router.find('HEAD', '/r'), head)
+  assert.deepEqual(get.kind === 'found' && Object.keys(get.params), [])
   const options = router.find('OPTIONS', '/r')
   assert.equal(options.kind === 'method' && options.allow, 'GET, HEAD, OPTIONS, POST')
   const del = router.find('DELETE', '/r')

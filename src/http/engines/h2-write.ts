@@ -47,11 +47,18 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   // missing) Date on the copy. Adding a property there is a store V8 resolves anew on every
   // response, a measurable share of the request's cost: both are given here, so node only
   // overwrites. A Date from the handler, copied after ours, wins.
-  const raw: OutgoingHttpHeaders = { ':status': status, date: httpDate() }
-  const map = res.headers.map
-  for (const name in map) {
-    if (isConnectionSpecific(name)) continue
-    raw[name] = map[name]!
+  // Content-Type and Content-Length have their slots from the start (node skips a header
+  // whose value is undefined), so the common response fills this object without growing it.
+  const raw: OutgoingHttpHeaders = { ':status': status, date: httpDate(), 'content-type': undefined, 'content-length': undefined }
+  // A response whose headers nobody asked for has only its Content-Type (see Response).
+  const own = res._headers
+  if (own === null) raw['content-type'] = res._type ?? undefined
+  else {
+    const map = own.map
+    for (const name in map) {
+      if (isConnectionSpecific(name)) continue
+      raw[name] = map[name]!
+    }
   }
   const noBody = status === 204 || status === 304
   // What follows the HEADERS frame: nothing, the bytes in one end(), or a pumped stream.

@@ -238,6 +238,9 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
         sweeper = null
       }
     })
+    // node's own 'stream' listener only re-emits each stream on the server, where nobody
+    // listens; with it there, every stream's emit would also copy the two-listener array.
+    session.removeAllListeners('stream')
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => {
       // Without a listener, a stream reset with an error code would throw as unhandled.
       silenceErrors(stream)

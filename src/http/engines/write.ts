@@ -17,8 +17,14 @@ export function writeResponse(out: ServerResponse, res: Response, head: boolean,
   // A fresh plain object is what writeHead handles fastest (measured against a flat list and
   // against setHeader); the response's own map is never mutated, so a Response can be reused.
   const raw: Record<string, string | string[]> = {}
-  const map = res.headers.map
-  for (const name in map) raw[name] = map[name]!
+  // A response whose headers nobody asked for has only its Content-Type (see Response).
+  const own = res._headers
+  if (own === null) {
+    if (res._type !== null) raw['content-type'] = res._type
+  } else {
+    const map = own.map
+    for (const name in map) raw[name] = map[name]!
+  }
   // When the engine must close, its `connection: close` replaces whatever the handler said.
   if (closeAfter) raw.connection = 'close'
   const noBody = status === 204 || status === 304
