@@ -37,7 +37,7 @@ function settle(fn: Handler, req: Request, onError: (error: unknown, req: Reques
   } catch (error) {
     return onError(error, req)
   }
-  if (isThenable(out)) return asPromise(out).then(toResponse, (error: unknown) => onError(error, req))
+  if (isThenable(out)) return settleLater(out, req, onError)
   return toResponse(out)
 }
 
@@ -48,8 +48,16 @@ function settle2(fn: Middleware, req: Request, next: () => Promise<Response>, on
   } catch (error) {
     return onError(error, req)
   }
-  if (isThenable(out)) return asPromise(out).then(toResponse, (error: unknown) => onError(error, req))
+  if (isThenable(out)) return settleLater(out, req, onError)
   return toResponse(out)
+}
+
+/**
+ * An asynchronous result's wait, apart from the settle functions: a closure in them would make
+ * V8 give every call a context for what it captures, synchronous results included.
+ */
+function settleLater(out: PromiseLike<unknown>, req: Request, onError: (error: unknown, req: Request) => Response | Promise<Response>): Promise<Response> {
+  return asPromise(out).then(toResponse, (error: unknown) => onError(error, req))
 }
 
 // Native promises are used as they are; other thenables are adopted so callers always get a

@@ -1,6 +1,6 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
 import type { Response } from '../response.ts'
-import { discard, pump, type StreamBody } from './write.ts'
+import { discard, pump, type StreamBody, type StreamedRequest } from './write.ts'
 import { httpDate } from '../date.ts'
 
 /**
@@ -23,11 +23,6 @@ function isConnectionSpecific(name: string): boolean {
   }
 }
 
-/** What a streamed response aborts when the client goes away mid-body (its req.signal). */
-export interface StreamedRequest {
-  abort(): void
-}
-
 /**
  * Writes a weft Response on an HTTP/2 stream: one HEADERS frame (with END_STREAM when there is
  * no body), bytes in one end(), streams pumped with backpressure by the same pump as HTTP/1.1
@@ -46,14 +41,21 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   // respond() copies these headers into an object of its own, then sets :status and (when
   // missing) Date on the copy. Adding a property there is a store V8 resolves anew on every
   // response, a measurable share of the request's cost: both are given here, so node only
-  // overwrites. A Date from the handler, copied after ours, wins.
-  // Content-Type and Content-Length have their slots from the start (node skips a header
-  // whose value is undefined), so the common response fills this object without growing it.
-  const raw: OutgoingHttpHeaders = { ':status': status, date: httpDate(), 'content-type': undefined, 'content-length': undefined }
-  // A response whose headers nobody asked for has only its Content-Type (see Response).
+  // overwrites. A Date from the handler, copied after ours, wins. Content-Type and
+  // Content-Length have their slots from the start (node skips a header whose value is
+  // undefined), so the common response fills the object without growing it.
+  let raw: OutgoingHttpHeaders
   const own = res._headers
-  if (own === null) raw['content-type'] = res._type ?? undefined
-  else {
+  if (own === null) {
+    // A response whose headers nobody asked for has only its Content-Type (see Response):
+    // it fills the one shared object, which respond() has copied by the time it returns.
+    raw = PLAIN_HEADERS
+    raw[':status'] = status
+    raw.date = httpDate()
+    raw['content-type'] = res._type ?? undefined
+    raw['content-length'] = undefined
+  } else {
+    raw = { ':status': status, date: httpDate(), 'content-type': undefined, 'content-length': undefined }
     const map = own.map
     for (const name in map) {
       if (isConnectionSpecific(name)) continue
@@ -64,7 +66,7 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
   // What follows the HEADERS frame: nothing, the bytes in one end(), or a pumped stream.
   let rest: typeof HEADERS_ONLY | typeof BYTES | typeof STREAMED
   if (body === null || noBody) {
-    if (noBody) delete raw['content-length']
+    if (noBody) raw['content-length'] = undefined
     else if (raw['content-length'] === undefined) raw['content-length'] = '0'
     rest = HEADERS_ONLY
   } else if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -80,10 +82,12 @@ export function writeH2Response(stream: ServerHttp2Stream, res: Response, head: 
     stream.end(body as string | Uint8Array)
     return false
   }
-  // The callback is made here, only for streamed bodies: most responses never need it.
-  void pump(stream, body as StreamBody, sendTimeout, () => request.abort())
+  void pump(stream, body as StreamBody, sendTimeout, request)
   return true
 }
+
+/** The headers of every response that has no header map (see above); never kept by node. */
+const PLAIN_HEADERS: OutgoingHttpHeaders = { ':status': 200, date: '', 'content-type': undefined, 'content-length': undefined }
 
 const HEADERS_ONLY = 0
 const BYTES = 1

@@ -4,7 +4,7 @@ import { Request, type EarlyHints, type RequestSettings, type RequestTransport }
 import { tlsInfo, type RequestTlsInfo } from '../tls-info.ts'
 import type { Response } from '../response.ts'
 import { statusText } from '../errors.ts'
-import { discard, writeResponse } from './write.ts'
+import { discard, writeResponse, NOTHING_TO_ABORT } from './write.ts'
 import { upgradeListener } from './node-upgrade.ts'
 import type { WebSocketHub } from '../../ws/hub.ts'
 import { dispatchSafely } from './dispatch.ts'
@@ -145,8 +145,16 @@ export function createH1Server(hooks: EngineHooks, limits: H1Limits): NodeServer
     if (expectContinue) transport.awaitingContinue = hasBody(incoming)
     const req = new Request(incoming.method ?? 'GET', url, incoming.headers, transport, hooks.settings)
     const result = dispatchSafely(hooks, req)
-    if (result instanceof Promise) void result.then((res) => send(transport, req, res, hooks, limits))
+    if (result instanceof Promise) sendLater(result, transport, req)
     else send(transport, req, result, hooks, limits)
+  }
+
+  /**
+   * The asynchronous answer's wait, apart from onRequest: a closure there would make V8 give
+   * every call a context for the variables it captures, synchronous answers included.
+   */
+  function sendLater(result: Promise<Response>, transport: NodeTransport, req: Request): void {
+    void result.then((res) => send(transport, req, res, hooks, limits))
   }
 }
 
@@ -197,10 +205,10 @@ function send(transport: NodeTransport, req: Request, res: Response, hooks: Engi
     (outgoing as { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true ||
     (!incoming.complete && hasBody(incoming) && (req.bodyUsed || !smallBody(incoming)))
   try {
-    writeResponse(outgoing, res, req.method === 'HEAD', closeAfter, limits.sendTimeout, () => transport.abort())
+    writeResponse(outgoing, res, req.method === 'HEAD', closeAfter, limits.sendTimeout, transport)
   } catch (error) {
     // Invalid header values and the like: answer 500 if nothing has been sent yet.
-    if (!outgoing.headersSent) writeResponse(outgoing, hooks.fallback(error, req), false, true, limits.sendTimeout, () => {})
+    if (!outgoing.headersSent) writeResponse(outgoing, hooks.fallback(error, req), false, true, limits.sendTimeout, NOTHING_TO_ABORT)
     else outgoing.destroy()
   }
 }

@@ -301,8 +301,16 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     if (result instanceof Promise) {
       // on, not once: 'aborted' fires at most once, and once() would wrap the listener.
       if (onReset !== null) stream.on('aborted', onReset)
-      void result.then((res) => send(transport, req, res, null))
+      sendLater(result, transport, req)
     } else send(transport, req, result, onReset)
+  }
+
+  /**
+   * The asynchronous answer's wait, apart from onStream: a closure there would make V8 give
+   * every call a context for the variables it captures, synchronous answers included.
+   */
+  function sendLater(result: Promise<Response>, transport: H2Transport, req: Request): void {
+    void result.then((res) => send(transport, req, res, null))
   }
 
   /** `onReset` is non-null when no reset listener is on the stream yet. */

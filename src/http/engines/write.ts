@@ -6,7 +6,7 @@ import type { Response } from '../response.ts'
  * Writes a weft Response onto a node:http ServerResponse. Strings and bytes go out in one
  * writeHead + end with an exact Content-Length; streams are pumped with backpressure.
  */
-export function writeResponse(out: ServerResponse, res: Response, head: boolean, closeAfter: boolean, sendTimeout: number, onStreamClosed: () => void): void {
+export function writeResponse(out: ServerResponse, res: Response, head: boolean, closeAfter: boolean, sendTimeout: number, request: StreamedRequest): void {
   const body = res.body
   if (out.destroyed) {
     discard(body)
@@ -48,8 +48,20 @@ export function writeResponse(out: ServerResponse, res: Response, head: boolean,
     discard(body)
     return
   }
-  void pump(out, body, sendTimeout, onStreamClosed)
+  void pump(out, body, sendTimeout, request)
 }
+
+/**
+ * What a streamed response aborts when the client goes away mid-body (its req.signal). An
+ * object rather than a callback: a closure made for every response would be made for nothing
+ * by almost all of them.
+ */
+export interface StreamedRequest {
+  abort(): void
+}
+
+/** For a response whose request has nothing left to abort (a fallback answer). */
+export const NOTHING_TO_ABORT: StreamedRequest = { abort() {} }
 
 type Chunk = Uint8Array | string
 export type StreamBody = Readable | ReadableStream<Uint8Array> | AsyncIterable<Chunk>
@@ -61,13 +73,13 @@ export type StreamBody = Readable | ReadableStream<Uint8Array> | AsyncIterable<C
  * Shared by both engines: a ServerResponse and an HTTP/2 stream are both Writables whose
  * write() says when to wait and whose 'close' says the client is gone.
  */
-export async function pump(out: Writable, body: StreamBody, sendTimeout: number, onStreamClosed: () => void): Promise<void> {
+export async function pump(out: Writable, body: StreamBody, sendTimeout: number, request: StreamedRequest): Promise<void> {
   const iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
   let finished = false
   const onClose = (): void => {
     if (finished) return
     finished = true
-    onStreamClosed()
+    request.abort()
     void closeIterator(iterator)
   }
   out.once('close', onClose)
