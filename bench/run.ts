@@ -15,7 +15,7 @@ import { load, pickGenerator, type Generator } from './lib/load.ts'
 import { measure as measureOn, processClock, waitForQuiet as waitForQuietOn, type Measured, type MeasureSettings } from './lib/measure.ts'
 import { HAS_TASKSET, installExitHandlers, killAll, launch, onCleanup, sleep, stop, waitForLine } from './lib/procs.ts'
 import { fmtBytes, fmtInt, fmtMs, fmtPct, fmtRatio, max, median, min, table, verdict } from './lib/report.ts'
-import { checkRoute, ROUTES, SERVERS, startServer, type Running, type ServerSpec } from './lib/servers.ts'
+import { checkRoute, prepareWeft, ROUTES, SERVERS, startServer, type Running, type ServerSpec } from './lib/servers.ts'
 import { askStats } from './lib/stats.ts'
 import { STATIC_SERVERS } from './lib/static-servers.ts'
 import { runStatic, saveStatic } from './static.ts'
@@ -515,6 +515,7 @@ async function main(): Promise<void> {
     log('BENCH_SPIN=1: SCHED_IDLE spinners on CPUs 0 and 1 (cores never halt; "busy" then reads 100%)')
   }
 
+  log(`weft under test: ${prepareWeft()}`)
   if (config.phases.includes('throughput')) await phaseThroughput(servers)
   if (config.phases.includes('latency')) await phaseLatency(servers)
   if (config.phases.includes('memory')) await phaseMemory(servers)

@@ -1,5 +1,5 @@
 /** The servers under test and how to start, check and stop one. */
-import type { ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { freePort, launch, stop, waitForLine } from './procs.ts'
@@ -51,8 +51,23 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
 }
 
-/** Node flags every server runs with: TypeScript through tsx, `weft` resolving to src/. */
-const BASE_FLAGS = ['--conditions=source', '--import', 'tsx']
+/**
+ * Node flags every server runs with: the server file through tsx, and `weft` resolving to its
+ * build in dist/ (the package's "import" export, what an installed weft runs), like the peers'
+ * published builds. BENCH_SOURCE=1 runs weft's src/ through tsx instead (the way the tests
+ * run it), to compare the two.
+ */
+const BASE_FLAGS = process.env.BENCH_SOURCE === '1' ? ['--conditions=source', '--import', 'tsx'] : ['--import', 'tsx']
+
+/** Builds dist/ for the servers (unless BENCH_SOURCE=1); returns what the servers import. */
+export function prepareWeft(): string {
+  if (process.env.BENCH_SOURCE === '1') return "weft's src/ through tsx (BENCH_SOURCE=1)"
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    stdio: 'inherit',
+  })
+  return "weft's build in dist/ (built now)"
+}
 
 export async function startServer(spec: ServerSpec, opts: StartOptions = {}): Promise<Running> {
   const port = await freePort()
