@@ -62,10 +62,8 @@ const BASE_FLAGS = process.env.BENCH_SOURCE === '1' ? ['--conditions=source', '-
 /** Builds dist/ for the servers (unless BENCH_SOURCE=1); returns what the servers import. */
 export function prepareWeft(): string {
   if (process.env.BENCH_SOURCE === '1') return "weft's src/ through tsx (BENCH_SOURCE=1)"
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    stdio: 'inherit',
-  })
+  // The package's own build script, so the bench builds exactly what `npm run build` does.
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: 'inherit' })
   return "weft's build in dist/ (built now)"
 }
 
