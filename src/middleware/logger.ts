@@ -71,7 +71,9 @@ export function logger(options: LoggerOptions = {}): Middleware {
 function bodySize(req: Request, res: Response): number | null {
   const status = res.status
   if (req.method === 'HEAD' || status === 204 || status === 304 || status < 200) return 0
-  const declared = res.headers.map['content-length']
+  // Read without `res.headers`, which would make a header map for a response that has none
+  // (and so no Content-Length): the logger would cost every response that allocation.
+  const declared = res._headers?.map['content-length']
   if (typeof declared === 'string') {
     const n = Number(declared)
     if (Number.isSafeInteger(n) && n >= 0) return n
