@@ -19,7 +19,7 @@ export function createFront(h1: NodeServer, h2: H2Engine | null, tls: TlsServerC
     const live = new LiveSockets()
     // Paused on accept: the peek reads the preface and nothing past it.
     const front = createNetServer({ noDelay: true, pauseOnConnect: true })
-    front.on('connection', prefacePeeker(front, h1, (socket) => h2.accept(socket), peekTimeout, live.add))
+    front.on('connection', prefacePeeker(h1, (socket) => h2.accept(socket), peekTimeout, live.add))
     mirrorLifecycle(front, h1)
     return { server: front, destroyAll: live.destroyAll }
   }

@@ -1,4 +1,4 @@
-import { Socket, type Server as NetServer, type SocketConstructorOpts } from 'node:net'
+import type { Server as NetServer, Socket } from 'node:net'
 import type { EventEmitter } from 'node:events'
 
 /** The client connection preface of HTTP/2 with prior knowledge (RFC 9113 §3.4). */
@@ -14,7 +14,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
  * `timeout` bounds how long a connection may take to send the preface (or a first byte that
  * differs from it) before it is dropped: until then neither server has it, so neither
  * server's own timeouts apply. `prefacePeeker` below is what servers use; this reads a whole
- * first packet and stays as its fallback for a Node whose sockets it cannot rebuild.
+ * first packet and stays as its fallback for a Node whose sockets it cannot read that way.
  */
 export function prefaceSniffer(h1: EventEmitter, h2: (socket: Socket) => void, timeout: number): (socket: Socket) => void {
   return (socket) => {
@@ -47,45 +47,76 @@ interface ReadHandle {
   useUserBuffer(buffer: Uint8Array): void
 }
 
-/** An accepted socket's internals: its handle, and the server that counts it. */
-type AcceptedSocket = Socket & { _handle: ReadHandle | null; _server: NetServer | null; server: NetServer | null }
+/**
+ * The three fields through which node:net reads into a caller's buffer (`onread` in
+ * `new Socket()`): the buffer, the callback, and the function giving the next buffer. They are
+ * private symbols, found once by name on an accepted socket, where each is an own property set
+ * to null.
+ */
+interface ReadFields {
+  readonly buffer: symbol
+  readonly callback: symbol
+  readonly next: symbol
+}
 
-/** Whether `prefacePeeker` can run on this Node: the accepted socket's handle takes a read buffer of ours. */
-function canPeek(socket: Socket): boolean {
-  const handle = (socket as AcceptedSocket)._handle
-  return handle !== null && typeof handle === 'object' && typeof handle.useUserBuffer === 'function'
+type AcceptedSocket = Socket & { _handle: ReadHandle | null } & Record<symbol, unknown>
+
+let readFields: ReadFields | null | undefined
+
+function findReadFields(socket: AcceptedSocket): ReadFields | null {
+  const named = (name: string): symbol | undefined => Object.getOwnPropertySymbols(socket).find((key) => key.description === name && socket[key] === null)
+  const buffer = named('kBuffer')
+  const callback = named('kBufferCb')
+  const next = named('kBufferGen')
+  return buffer === undefined || callback === undefined || next === undefined ? null : { buffer, callback, next }
+}
+
+/** The read fields, when this Node's accepted sockets have them and this one is untouched. */
+function peekable(socket: AcceptedSocket): ReadFields | null {
+  const handle = socket._handle
+  if (handle === null || typeof handle !== 'object' || typeof handle.useUserBuffer !== 'function') return null
+  if (readFields === undefined) readFields = findReadFields(socket)
+  const fields = readFields
+  if (fields === null || socket[fields.buffer] !== null || socket[fields.callback] !== null || socket[fields.next] !== null) return null
+  return fields
 }
 
 /**
- * Like `prefaceSniffer`, but reads no byte past the preface: the socket is rebuilt over the
- * accepted handle with a read buffer sized to what the preface still lacks, so the kernel
- * keeps the client's first requests. Why it matters: node:http2 feeds whatever was read
- * before the session existed in one call from JavaScript, and node drains the tick queue
- * only after a call from C++ returns, so a first flight of 100 requests then runs as one
- * burst with all their pending work alive at once. Enough short-lived objects survive a
- * scavenge there that V8 starts allocating node's per-stream objects in old space for the
- * rest of the process (allocation-site pretenuring), and throughput falls by a third. Read
- * by the session itself, each request's work is drained as it is answered.
+ * Like `prefaceSniffer`, but reads no byte past the preface: the accepted socket is set to read
+ * into a buffer of ours sized to what the preface still lacks (as `new Socket({ onread })`
+ * would have set it up), so the kernel keeps the client's first requests. Why it matters:
+ * node:http2 feeds whatever was read before the session existed in one call from JavaScript,
+ * and node drains the tick queue only after a call from C++ returns, so a first flight of 100
+ * requests then runs as one burst with all their pending work alive at once. Enough
+ * short-lived objects survive a scavenge there that V8 starts allocating node's per-stream
+ * objects in old space for the rest of the process (allocation-site pretenuring), and
+ * throughput falls by a third. Read by the session itself, each request's work is drained as it
+ * is answered.
+ *
+ * The socket node accepted is the one that carries the connection: a second Socket built over
+ * its handle would do as well for the bytes, but every Socket node constructs copies its
+ * options into an object of a new shape once there have been a few, and the stream code shared
+ * with every HTTP/2 stream then reads them through megamorphic caches. One socket per
+ * connection keeps that as rare as on a plain node:http2 server.
  *
  * The front server must accept with `pauseOnConnect`, so no byte has been read yet. After an
  * HTTP/1.1 connection has been handed on, node:http reads through its own parser; should the
  * parser let go (a WebSocket upgrade), reads come back here and are copied into the stream,
  * as node would have pushed them.
  *
- * `adopt` receives the socket that carries the connection from now on (the accepted one is
- * left empty); `timeout` bounds the whole preface, not the gap between bytes.
+ * `adopt` is told of each connection; `timeout` bounds the whole preface, not the gap between
+ * bytes.
  */
-export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: Socket) => void, timeout: number, adopt: (socket: Socket) => void): (socket: Socket) => void {
+export function prefacePeeker(h1: EventEmitter, h2: (socket: Socket) => void, timeout: number, adopt: (socket: Socket) => void): (socket: Socket) => void {
   return (accepted) => {
-    if (!canPeek(accepted)) {
-      adopt(accepted)
+    adopt(accepted)
+    const socket = accepted as AcceptedSocket
+    const fields = peekable(socket)
+    if (fields === null) {
       prefaceSniffer(h1, h2, timeout)(accepted)
       accepted.resume()
       return
     }
-    const inner = accepted as AcceptedSocket
-    const handle = inner._handle
-    inner._handle = null
     const seen: Buffer[] = []
     let matched = 0
     let decided = false
@@ -103,11 +134,11 @@ export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: S
       return false
     }
     const nextBuffer = (): Buffer => decided ? sharedReadBuffer() : Buffer.allocUnsafe(PREFACE.length - matched)
-    const socket = new Socket({ handle, onread: { buffer: nextBuffer, callback: onRead } } as unknown as SocketConstructorOpts) as AcceptedSocket
-    // The front server counts this socket now, so close() still waits for it.
-    socket.server = front
-    socket._server = front
-    adopt(socket)
+    const first = nextBuffer()
+    socket[fields.buffer] = first
+    socket[fields.next] = nextBuffer
+    socket[fields.callback] = onRead
+    socket._handle!.useUserBuffer(first)
     const deadline = setTimeout(() => void socket.destroy(), timeout)
     const onError = (): void => void socket.destroy()
     socket.on('error', onError)
@@ -117,6 +148,8 @@ export function prefacePeeker(front: NetServer, h1: EventEmitter, h2: (socket: S
       socket.off('error', onError)
       if (!socket.destroyed) handOver(socket, seen.length === 1 ? seen[0]! : Buffer.concat(seen), isPreface, h1, h2)
     }
+    // Starts the handle reading without making the stream flow: nothing is pushed until decided.
+    socket.read(0)
   }
 }
 

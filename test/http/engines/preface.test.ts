@@ -8,7 +8,7 @@ import { EventEmitter, once } from 'node:events'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { WebSocket } from 'ws'
 import { App, serve, type Server } from 'weft'
-import { prefaceSniffer } from '../../../src/http/engines/preface.ts'
+import { prefacePeeker, prefaceSniffer } from '../../../src/http/engines/preface.ts'
 import { RawClient, delay } from '../../helpers/raw.ts'
 import { within } from '../../helpers/wait.ts'
 import { H2_PREFACE, frame, frames, getHeaderBlock, h2connect, h2request } from '../../http2/helpers.ts'
@@ -180,6 +180,42 @@ test('WebSocket on the cleartext HTTP/2 port: large and small messages both ways
     ws.close()
     await within(once(ws, 'close'), 5000, 'the close')
   })
+})
+
+test('the peeker reads the preface and no byte more, and hands on the very socket node accepted', async () => {
+  const accepted: Socket[] = []
+  const chosen: Array<{ kind: string; same: boolean; buffered: number; first: string }> = []
+  const take = (kind: string) => (socket: Socket): void => {
+    chosen.push({ kind, same: socket === accepted.at(-1), buffered: socket.readableLength, first: '' })
+    const entry = chosen.at(-1)!
+    socket.once('data', (first: Buffer) => {
+      entry.first = first.toString('latin1')
+      socket.destroy()
+    })
+    socket.resume()
+  }
+  const h1 = new EventEmitter().on('connection', take('h1'))
+  const peek = prefacePeeker(h1, take('h2'), 2000, (socket) => void accepted.push(socket))
+  const server = createServer({ pauseOnConnect: true }, peek)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  try {
+    const h2 = await RawClient.open(port)
+    h2.write(Buffer.concat([H2_PREFACE, firstRequest('/ok')]))
+    await h2.closed(5000)
+    const line = `GET /${'a'.repeat(60)} HTTP/1.1\r\nhost: x\r\n\r\n`
+    const h1client = await RawClient.open(port)
+    h1client.write(line)
+    await h1client.closed(5000)
+    assert.equal(accepted.length, 2)
+    assert.deepEqual(chosen.map(({ kind, same, buffered }) => [kind, same, buffered]), [['h2', true, H2_PREFACE.length], ['h1', true, H2_PREFACE.length]])
+    // What stayed in the kernel comes after what was read, in order.
+    assert.ok(chosen[0]!.first.startsWith(H2_PREFACE.toString('latin1')))
+    assert.ok(line.startsWith(chosen[1]!.first), `HTTP/1.1 got ${JSON.stringify(chosen[1]!.first)}`)
+  } finally {
+    server.close()
+  }
 })
 
 /** A bare net server with the fallback sniffer in front of two recorders instead of engines. */
