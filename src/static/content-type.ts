@@ -1,5 +1,14 @@
+import { createRequire } from 'node:module'
 import { extname } from 'node:path'
-import mime from 'mime-types'
+
+type MimeTable = typeof import('mime-types')
+
+// mime-db's table takes about 0.6 MB of heap: it is loaded on the first file served, not by
+// every app that imports weft (mime-types is CommonJS, so require() loads it synchronously).
+let table: MimeTable | null = null
+function mime(): MimeTable {
+  return (table ??= createRequire(import.meta.url)('mime-types') as MimeTable)
+}
 
 const OCTETS = 'application/octet-stream'
 // Keyed by extension; only extensions of files that exist reach here, so it stays small.
@@ -13,9 +22,9 @@ export function contentType(name: string): string {
   const ext = extname(name).toLowerCase()
   let type = byExtension.get(ext)
   if (type === undefined) {
-    const found = ext === '' ? false : mime.lookup(ext)
+    const found = ext === '' ? false : mime().lookup(ext)
     if (found === false) type = OCTETS
-    else type = found.startsWith('text/') || mime.charset(found) === 'UTF-8' ? `${found}; charset=utf-8` : found
+    else type = found.startsWith('text/') || mime().charset(found) === 'UTF-8' ? `${found}; charset=utf-8` : found
     if (byExtension.size < 1024) byExtension.set(ext, type)
   }
   return type
