@@ -56,8 +56,12 @@ interface SessionFacts {
   readonly socket: Socket
   readonly remoteAddress: string
   readonly encrypted: boolean
-  /** Fixed by the handshake: taken once per session, so it outlives the connection. */
-  readonly tls: RequestTlsInfo | null
+  /**
+   * Fixed by the handshake: taken once per session, on its first stream (while the connection
+   * is surely up), so it outlives the connection; a session that never opens a stream never
+   * asks OpenSSL. Undefined until then.
+   */
+  tls: RequestTlsInfo | null | undefined
   readonly engine: StreamHandler
   readonly guard: SessionGuard
   /** Bytes read and written when the idle sweep last looked, and how many sweeps saw no change. */
@@ -141,7 +145,7 @@ class H2Transport implements RequestTransport {
   }
 
   tls(): RequestTlsInfo | null {
-    return this.facts.tls
+    return this.facts.tls ?? null
   }
 
   earlyHints(hints: EarlyHints): void {
@@ -196,8 +200,15 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
   const sessions = new Map<ServerHttp2Session, SessionFacts>()
   // Idle sessions are found by one sweep for all of them rather than session.setTimeout(): that
   // timer is refreshed on every read and write of every stream, a measurable cost per request.
+  // The sweep stops itself once it finds no session left, rather than on each session's close:
+  // short connections one after another then cost no timer each.
   let sweeper: NodeJS.Timeout | null = null
   const sweep = (): void => {
+    if (sessions.size === 0 && sweeper !== null) {
+      clearInterval(sweeper)
+      sweeper = null
+      return
+    }
     for (const facts of sessions.values()) {
       // Destroyed, its 'close' still to come: nothing left to close.
       if (facts.session.destroyed) continue
@@ -223,7 +234,7 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       socket,
       remoteAddress: socket.remoteAddress ?? '',
       encrypted,
-      tls: encrypted ? tlsInfo(socket) : null,
+      tls: encrypted ? undefined : null,
       engine: onStream,
       guard,
       activity: -1,
@@ -231,13 +242,7 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
     }
     sessions.set(session, facts)
     if (limits.idleTimeout > 0 && sweeper === null) sweeper = setInterval(sweep, limits.idleTimeout / IDLE_SWEEPS).unref()
-    session.once('close', () => {
-      sessions.delete(session)
-      if (sessions.size === 0 && sweeper !== null) {
-        clearInterval(sweeper)
-        sweeper = null
-      }
-    })
+    session.once('close', () => void sessions.delete(session))
     // node's own 'stream' listener only re-emits each stream on the server, where nobody
     // listens; with it there, every stream's emit would also copy the two-listener array.
     session.removeAllListeners('stream')
@@ -252,7 +257,10 @@ export function createH2Engine(hooks: EngineHooks, limits: H2Limits, onFlood: ((
       // knows its session, which is why this listens on each session rather than once on the
       // server.)
       if (stream.aborted) guard.onStreamAborted()
-      else onStream(stream, headers, facts, guard.onStreamAborted)
+      else {
+        if (facts.tls === undefined) facts.tls = tlsInfo(socket)
+        onStream(stream, headers, facts, guard.onStreamAborted)
+      }
     })
     // A connection accepted just before close() began is told to go away at once.
     if (hooks.closing()) session.close()
