@@ -30,6 +30,10 @@ const settings = {
   duration: env('BENCH_DURATION', 5),
   warmup: env('BENCH_WARMUP', 2),
   handshakes: Math.round(env('BENCH_TLS_HANDSHAKES', 500)),
+  // Pairs (full + resumed) each round opens before it records, as h2load has its warm-up time:
+  // the first connections to a fresh server also meet its start-up work (JIT, the collection of
+  // what loading its modules left), which is not handshake time. BENCH_TLS_WARMUP=0 records all.
+  tlsWarmup: process.env.BENCH_TLS_WARMUP === undefined || process.env.BENCH_TLS_WARMUP === '' ? 32 : Math.max(0, Math.round(Number(process.env.BENCH_TLS_WARMUP)) || 0),
 }
 
 const HANDSHAKE = fileURLToPath(new URL('./clients/tls-handshake.ts', import.meta.url))
@@ -99,7 +103,7 @@ async function handshakes(log: (s: string) => void): Promise<Record<string, Hand
       const server = await startServer(spec, { cpu: '0', env: { BENCH_TLS: '1' } })
       try {
         const cpu0 = readCpu()
-        const out = await run(process.execPath, ['--conditions=source', '--import', 'tsx', HANDSHAKE, String(server.port), String(perRound), CA], { cpu: '1', timeoutMs: 300_000 })
+        const out = await run(process.execPath, ['--conditions=source', '--import', 'tsx', HANDSHAKE, String(server.port), String(perRound), CA, String(settings.tlsWarmup)], { cpu: '1', timeoutMs: 300_000 })
         const line = out.stdout.split('\n').find((l) => l.startsWith('{"type":"result"'))
         if (line === undefined) throw new Error(`handshake client failed (${out.code}): ${out.stderr.slice(-1000)}`)
         const usage = cpuDelta(cpu0, readCpu())
@@ -149,7 +153,7 @@ export async function phaseHttp2(log: (s: string) => void, save: boolean): Promi
       ['server', 'req/s', 'server CPU', 'steal cpu0 / cpu1'],
       H2_SERVERS.map((s) => [s.label, fmtInt(rate(s.id)), fmtPct(median(samples[s.id]!.map((x) => x.serverCpu))), stealOf(samples[s.id]!.map((x) => x.usage))]),
     ),
-    `\n### TLS handshakes (${fmtInt(hs.full.length)} full and ${fmtInt(hs.resumed.length)} resumed per server in ${settings.rounds} interleaved rounds; sequential, alternating, TLS 1.3, ALPN h2; connect() to 'secureConnect' at the client)\n`,
+    `\n### TLS handshakes (${fmtInt(hs.full.length)} full and ${fmtInt(hs.resumed.length)} resumed per server in ${settings.rounds} interleaved rounds, each after ${settings.tlsWarmup} unrecorded warm-up pairs; sequential, alternating, TLS 1.3, ALPN h2; connect() to 'secureConnect' at the client)\n`,
     table(
       ['server', 'full p50', 'full p99', 'resumed p50', 'resumed p99', 'reused', 'steal cpu0 / cpu1'],
       TLS_SERVERS.map((spec) => {

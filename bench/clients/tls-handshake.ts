@@ -1,16 +1,18 @@
 /**
- * TLS handshake timing for the h2 phase: `node tls-handshake.ts PORT COUNT CA`. Opens 2×COUNT
- * connections one after another, alternating full handshakes and resumed ones (offering the
- * TLS 1.3 session ticket the last full handshake got), timing connect() to 'secureConnect'.
+ * TLS handshake timing for the h2 phase: `node tls-handshake.ts PORT COUNT CA [WARMUP]`. Opens
+ * 2×COUNT connections one after another, alternating full handshakes and resumed ones (offering
+ * the TLS 1.3 session ticket the last full handshake got), timing connect() to 'secureConnect'.
+ * WARMUP pairs (default 0) go first and are not recorded, as h2load's warm-up time is not.
  * ALPN h2, SNI localhost. Prints one JSON line:
  * {"type":"result","full":[ms...],"resumed":[ms...],"reused":n,"tickets":n}.
  */
 import { connect, createSecureContext, type TLSSocket } from 'node:tls'
 import { readFileSync } from 'node:fs'
 
-const [portArg, countArg, caPath] = process.argv.slice(2)
+const [portArg, countArg, caPath, warmupArg] = process.argv.slice(2)
 const port = Number(portArg)
 const count = Number(countArg)
+const warmup = Number(warmupArg ?? 0)
 // One context for every connection, as a client reusing its configuration would: passing `ca`
 // to connect() builds a fresh context (and copies the root store) per handshake, which is
 // client cost, not the server handshake being measured.
@@ -54,6 +56,7 @@ let reused = 0
 let tickets = 0
 let ticket: Buffer | undefined
 // Full and resumed handshakes alternate, so a slow patch of the machine touches both alike.
+for (let i = 0; i < warmup; i++) await once(await once(undefined).then((f) => f.ticket))
 for (let i = 0; i < count; i++) {
   const f = await once(undefined)
   full.push(f.ms)
